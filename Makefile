@@ -1,0 +1,55 @@
+# Qinqing (亲清): the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export QINQING_HOME := $(CURDIR)
+
+.PHONY: demo test install install-dev system-deps messages lint serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed messages
+install-dev: $(VENV)/.installed-dev messages
+
+# Debian packages the tests and the charts need; installed only when missing.
+system-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# English translations of the Chinese UI strings (needs gettext's msgfmt).
+messages: system-deps $(VENV)/.installed
+	cd src/qinqing && ../../$(BIN)/django-admin compilemessages -v 0
+
+demo: install
+	mkdir -p var
+	$(BIN)/qinqing migrate --no-input -v 0
+	$(BIN)/qinqing demo load --if-empty
+	$(BIN)/qinqing demo accounts
+	$(BIN)/qinqing serve 127.0.0.1:8000
+
+test: install-dev system-deps
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,73 @@
+"""The /api/v1 API object; each app keeps its own router in ``<app>/api.py``."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from qinqing.common.errors import ServiceError
+
+from .auth import auth
+
+api = NinjaAPI(
+    title="亲清 Qinqing API",
+    version="1",
+    description=(
+        "亲清政商关系平台接口。认证：`POST /api/v1/auth/token` 取得令牌后，"
+        "在请求头中携带 `Authorization: Bearer <token>`。错误信息随 `Accept-Language` "
+        "返回中文或英文。"
+    ),
+    auth=auth,
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ServiceError)
+def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": exc.message, "code": exc.code, "field_errors": exc.field_errors},
+        status=exc.status,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("请先登录或提供有效的令牌。"), "code": "unauthorized"}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = ".".join(str(p) for p in error.get("loc", [])[1:]) or "body"
+        fields.setdefault(loc, []).append(str(error.get("msg", "")))
+    return api.create_response(
+        request,
+        {"detail": _("输入有误，请检查后重试。"), "code": "invalid", "field_errors": fields},
+        status=422,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    messages = {403: _("您没有执行此操作的权限。"), 404: _("未找到或无权查看。")}
+    detail = messages.get(exc.status_code, str(exc))
+    return api.create_response(
+        request, {"detail": detail, "code": str(exc.status_code)}, status=exc.status_code
+    )
+
+
+def _register() -> None:
+    from qinqing.accounts.api import router as accounts_router
+    from qinqing.directory.api import router as directory_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/", directory_router)
+
+
+_register()

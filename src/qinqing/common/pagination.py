@@ -1,0 +1,13 @@
+"""Pagination shared by web lists and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+
+
+def paginate(queryset: Any, page: Any, per_page: int | None = None) -> Page:
+    paginator = Paginator(queryset, per_page or settings.DIRECTORY_PAGE_SIZE)
+    return paginator.get_page(page)

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from qinqing.api.api import api
+from qinqing.common import views as common_views
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("qinqing.accounts.urls")),
+    path("directory/", include("qinqing.directory.urls")),
+    path("audit/", include("qinqing.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "亲清 · 后台管理"
+admin.site.site_title = "亲清"
