@@ -192,6 +192,11 @@ def role_grant(
         )
         if other_admin:
             raise Conflict(_("三员分立：同一账户不能同时担任两种管理员角色。"))
+    duplicate = RoleAssignment.objects.filter(
+        user=user, role=role, region=region, department=department, enterprise=enterprise
+    ).exists()
+    if duplicate:
+        raise Conflict(_("该用户已拥有此角色和范围。"))
     try:
         with transaction.atomic():
             assignment = RoleAssignment.objects.create(

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from qinqing.accounts.permissions import is_audit_admin
@@ -18,6 +21,11 @@ from .selectors import audit_search
 from .services import record, verify
 
 EXPORT_LIMIT = 50_000
+REASONS = {
+    "changed": gettext_lazy("记录被修改"),
+    "missing": gettext_lazy("记录缺失"),
+    "broken_link": gettext_lazy("链接断裂"),
+}
 
 
 def _require_audit_admin(request: HttpRequest) -> None:
@@ -93,10 +101,12 @@ def verify_view(request: HttpRequest) -> HttpResponse:
                 "first_bad_seq": result.first_bad_seq,
             },
         )
-    form = AuditSearchForm()
-    page = paginate(audit_search(), 1, 50)
-    return render(
-        request,
-        "audit/log.html",
-        {"form": form, "page": page, "actions": ACTIONS, "result": result},
-    )
+    if result.ok:
+        messages.success(request, _("审计链完整：已校验 %(n)d 条记录。") % {"n": result.checked})
+    else:
+        messages.error(
+            request,
+            _("审计链被破坏：第 %(seq)s 条记录（%(reason)s）。")
+            % {"seq": result.first_bad_seq, "reason": REASONS.get(result.reason, result.reason)},
+        )
+    return redirect("audit:log")

@@ -14,6 +14,12 @@ from .permissions import can_edit_enterprise, is_staff_reader
 from .services import enterprise_record_view
 
 
+def _partial(request: HttpRequest) -> bool:
+    """An htmx request for a fragment (not htmx restoring a page from its history)."""
+    htmx = request.htmx  # type: ignore[attr-defined]
+    return bool(htmx) and not htmx.history_restore_request
+
+
 def _filters(request: HttpRequest) -> dict:
     region = None
     region_id = request.GET.get("region", "")
@@ -40,9 +46,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.enterprise_list(user=request.user, **filters)
     page = paginate(qs, request.GET.get("page"))
     template = (
-        "directory/_enterprise_rows.html"
-        if request.htmx  # type: ignore[attr-defined]
-        else "directory/enterprise_list.html"
+        "directory/_enterprise_rows.html" if _partial(request) else "directory/enterprise_list.html"
     )
     return render(
         request,
@@ -91,7 +95,7 @@ def region_tree(request: HttpRequest) -> HttpResponse:
         "ancestors": selectors.region_ancestors(parent) if parent else [],
         "stats": selectors.region_stats(parent) if parent else None,
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if _partial(request):
         return render(request, "directory/_region_children.html", context)
     return render(request, "directory/region_tree.html", context)
 
