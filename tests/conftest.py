@@ -90,6 +90,12 @@ def world(db: Any) -> World:
     return w
 
 
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings: Any) -> None:
+    """Background jobs run at once in tests (the worker's queue is tested by django-tasks)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -125,3 +125,13 @@ def test_the_head_is_published_to_a_file(tmp_path, settings) -> None:
     _entries(2)
     call_command("audit", "head")
     assert "seq=2" in (tmp_path / "head.log").read_text()
+
+
+def test_the_daily_job_publishes_the_head(tmp_path, settings) -> None:
+    from qinqing.audit.tasks import publish_audit_head
+
+    settings.AUDIT_HEAD_FILE = tmp_path / "head.log"
+    _entries(3)
+    result = publish_audit_head.enqueue()
+    assert "seq=3" in result.return_value
+    assert "seq=3" in (tmp_path / "head.log").read_text()

@@ -23,6 +23,7 @@ ACTIONS: dict[str, object] = {
     "enterprise.import": _("导入企业"),
     "enterprise.export": _("导出企业"),
     "people.import": _("导入人员"),
+    "people.export": _("导出人员"),
     "department.create": _("新增部门"),
     "home.create": _("新增亲清家园"),
     "chamber.create": _("新增商会"),

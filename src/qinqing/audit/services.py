@@ -161,3 +161,20 @@ def verify(*, start: int = 1) -> VerifyResult:
     if head is not None and head_seq == last_seq and last_seq >= start and head.hash != prev_hash:
         return VerifyResult(False, checked, last_seq, "changed", head_seq)
     return VerifyResult(True, checked, head_seq=head_seq)
+
+
+def publish_head() -> str:
+    """Append the chain head to the head file outside the database; return the line.
+
+    A rewrite of the whole chain then disagrees with what was published earlier.
+    """
+    from django.conf import settings
+
+    head = ChainHead.objects.filter(id=1).first()
+    seq, digest = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    line = f"{timezone.now().isoformat()} seq={seq} hash={digest}"
+    path = settings.AUDIT_HEAD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
+    return line

@@ -108,17 +108,28 @@ def homes_all() -> QuerySet[ServiceHome]:
 
 
 def home_overview(*, user: Any) -> dict[str, Any]:
-    """Figures for the role-aware home page: the firms in the reader's scope."""
-    from qinqing.accounts.scopes import assignments_of as _assignments
-
-    firms = enterprises_visible_to(user)
-    scope = enterprise_scope(user)
-    if scope is not None and not _assignments(user):
-        return {"enterprises": 0, "above_scale": 0}
-    counts = firms.aggregate(
-        enterprises=Count("pk"), above_scale=Count("pk", filter=Q(above_scale=True))
+    """Figures for the role-aware home page."""
+    own = [
+        a.enterprise
+        for a in assignments_of(user)
+        if a.role in (Role.ENTERPRISE, Role.OBSERVER) and a.enterprise is not None
+    ]
+    my_firms = [{"firm": firm, "people": enterprise_people(firm)} for firm in own]
+    staff = has_role(
+        user,
+        Role.STEWARD,
+        Role.COORDINATOR,
+        Role.OFFICIAL,
+        Role.SUPERVISOR,
+        Role.HANDLER,
+        Role.SYSTEM_ADMIN,
     )
-    return counts
+    counts = {"enterprises": 0, "above_scale": 0}
+    if staff:
+        counts = enterprises_visible_to(user).aggregate(
+            enterprises=Count("pk"), above_scale=Count("pk", filter=Q(above_scale=True))
+        )
+    return {**counts, "staff": staff, "my_firms": my_firms}
 
 
 def region_stats(region: Region) -> dict[str, Any]:

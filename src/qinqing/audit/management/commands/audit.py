@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
-from qinqing.audit.models import ChainHead
-from qinqing.audit.services import verify
+from qinqing.audit.services import publish_head, verify
+from qinqing.audit.tasks import publish_audit_head
 
 REASONS = {
     "changed": "entry changed (hash mismatch) / 记录被修改",
@@ -25,18 +23,16 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         v = sub.add_parser("verify", help="recompute the chain and report the first bad entry")
         v.add_argument("--from", dest="start", type=int, default=1)
-        sub.add_parser("head", help="append the current head to the head file (publish it)")
+        h = sub.add_parser("head", help="append the current head to the head file (publish it)")
+        h.add_argument("--enqueue", action="store_true", help="run it on the task worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "head":
-            head = ChainHead.objects.filter(id=1).first()
-            seq, digest = (head.seq, head.hash) if head else (0, "")
-            line = f"{timezone.now().isoformat()} seq={seq} hash={digest}"
-            path = settings.AUDIT_HEAD_FILE
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as out:
-                out.write(line + "\n")
-            self.stdout.write(line)
+            if options["enqueue"]:
+                result = publish_audit_head.enqueue()
+                self.stdout.write(f"enqueued task {result.id}")
+            else:
+                self.stdout.write(publish_head())
             return
         result = verify(start=options["start"])
         if result.ok:
