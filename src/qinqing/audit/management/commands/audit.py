@@ -29,8 +29,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "head":
             if options["enqueue"]:
-                result = publish_audit_head.enqueue()
-                self.stdout.write(f"enqueued task {result.id}")
+                job = publish_audit_head.enqueue()
+                self.stdout.write(f"enqueued task {job.id}")
             else:
                 self.stdout.write(publish_head())
             return
