@@ -88,10 +88,28 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("角色授权")
         indexes = [models.Index(fields=["role", "region"]), models.Index(fields=["user", "role"])]
         constraints = [
+            # one constraint per kind of scope, so that NULLs never make duplicates distinct
             models.UniqueConstraint(
-                fields=["user", "role", "region", "department", "enterprise"],
-                name="role_assignment_once",
-                nulls_distinct=False,
+                fields=["user", "role", "region"],
+                condition=models.Q(region__isnull=False),
+                name="role_once_per_region",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=models.Q(department__isnull=False),
+                name="role_once_per_department",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "enterprise"],
+                condition=models.Q(enterprise__isnull=False),
+                name="role_once_per_enterprise",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(
+                    region__isnull=True, department__isnull=True, enterprise__isnull=True
+                ),
+                name="role_once_unscoped",
             ),
             models.CheckConstraint(
                 name="role_scope_matches_role",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qinqing.common.text import pad, rpad
 from qinqing.directory.models import Region, RegionLevel
 from qinqing.directory.selectors import region_by_name, region_stats
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             payload: Any = rows[0] if options["region"] else rows
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
-        header = f"{'区域':<12}" + "".join(f"{label:>8}" for _, label in COLUMNS)
-        self.stdout.write(header)
+        self.stdout.write(pad("区域", 12) + "".join(rpad(label, 8) for _, label in COLUMNS))
         for row in rows:
-            self.stdout.write(f"{row['region']:<12}" + "".join(f"{row[k]:>10}" for k, _ in COLUMNS))
+            cells = "".join(rpad(str(row[key]), 8) for key, _ in COLUMNS)
+            self.stdout.write(pad(row["region"], 12) + cells)
