@@ -33,7 +33,7 @@ def test_a_steward_opening_the_audit_log_is_forbidden(
     response = page.goto(f"{live_server.url}/audit/")
 
     assert response is not None and response.status == 403
-    expect(page.locator("body")).to_contain_text("403")
+    expect(page.locator("body")).to_contain_text("您没有权限查看此页面")
     expect(page.get_by_role("button", name="校验审计链")).to_have_count(0)
 
 

@@ -59,7 +59,7 @@ def test_a_firm_sees_its_own_page_with_the_full_phone_but_another_firms_page_is_
     response = page.goto(f"{live_server.url}/directory/enterprises/{world.firm_other.pk}/")
 
     assert response is not None and response.status == 404
-    expect(page.locator("body")).to_contain_text("Not Found")
+    expect(page.locator("body")).to_contain_text("页面不存在")
     expect(page.get_by_text(world.firm_other.name)).to_have_count(0)
 
 
