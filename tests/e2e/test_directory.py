@@ -73,11 +73,15 @@ def test_on_a_phone_a_steward_reads_the_firm_list_without_scrolling_sideways(
 
     expect(page.get_by_role("table")).to_be_visible()
     expect(page.get_by_role("link", name=world.firm_a.name)).to_be_visible()
-    scroll_width, inner_width = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
+    page.evaluate("document.fonts.ready")
+    scroll_width, inner_width, wide = page.evaluate(
+        """[document.documentElement.scrollWidth, window.innerWidth,
+            Array.from(document.querySelectorAll('body *'))
+              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+              .map(e => e.tagName + '.' + e.className).join(', ')]"""
     )
     assert scroll_width <= inner_width + 1, (
-        f"page is {scroll_width}px wide on a {inner_width}px screen"
+        f"page is {scroll_width}px wide on a {inner_width}px screen; too wide: {wide}"
     )
 
 

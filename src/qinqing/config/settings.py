@@ -163,6 +163,7 @@ TASKS = {
 # --- directory -----------------------------------------------------------------------------
 DIRECTORY_PAGE_SIZE = env_int("QINQING_PAGE_SIZE", 20)
 IMPORT_MAX_ROWS = env_int("QINQING_IMPORT_MAX_ROWS", 20000)
+IMPORT_MAX_BYTES = env_int("QINQING_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- audit ------------------------------------------------------------------------------

@@ -10,4 +10,6 @@ urlpatterns = [
     path("regions/", views.region_tree, name="region_tree"),
     path("homes/", views.home_list, name="home_list"),
     path("import/", views_io.import_view, name="import"),
+    path("import/template/<slug:kind>/", views_io.import_template, name="import_template"),
+    path("people/export/", views_io.people_export, name="people_export"),
 ]

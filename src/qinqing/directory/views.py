@@ -20,7 +20,7 @@ def _partial(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
-def _filters(request: HttpRequest) -> dict:
+def list_filters(request: HttpRequest) -> dict:
     region = None
     region_id = request.GET.get("region", "")
     if region_id.isdigit():
@@ -42,7 +42,7 @@ def _filters(request: HttpRequest) -> dict:
 @login_required
 @require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
+    filters = list_filters(request)
     qs = selectors.enterprise_list(user=request.user, **filters)
     page = paginate(qs, request.GET.get("page"))
     template = (
