@@ -34,7 +34,8 @@ system-deps:
 
 # English translations of the Chinese UI strings (needs gettext's msgfmt).
 messages: system-deps $(VENV)/.installed
-	cd src/qinqing && ../../$(BIN)/django-admin compilemessages -v 0
+	@if ls src/qinqing/locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+	  $(BIN)/qinqing compilemessages --ignore '.venv/*' -v 0; fi
 
 demo: install
 	mkdir -p var
