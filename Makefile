@@ -42,6 +42,10 @@ demo: install
 	$(BIN)/qinqing migrate --no-input -v 0
 	$(BIN)/qinqing demo load --if-empty
 	$(BIN)/qinqing demo accounts
+	@echo "task worker and scheduler log to var/worker.log and var/schedule.log"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/qinqing db_worker >var/worker.log 2>&1 & \
+	$(BIN)/qinqing schedule >var/schedule.log 2>&1 & \
 	$(BIN)/qinqing serve 127.0.0.1:8000
 
 test: install-dev system-deps

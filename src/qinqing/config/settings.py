@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "qinqing.accounts",
     "qinqing.audit",
     "qinqing.directory",
+    "qinqing.demands",
     "qinqing.outreach",
     "qinqing.api",
     "qinqing.demo",
@@ -146,6 +147,7 @@ USE_TZ = True
 # --- static files --------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the shared base layout's CSS
 MEDIA_ROOT = Path(os.environ.get("QINQING_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -165,6 +167,7 @@ DIRECTORY_PAGE_SIZE = env_int("QINQING_PAGE_SIZE", 20)
 IMPORT_MAX_ROWS = env_int("QINQING_IMPORT_MAX_ROWS", 20000)
 IMPORT_MAX_BYTES = env_int("QINQING_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DEMAND_STATS_MIN_CASES = env_int("QINQING_DEMAND_STATS_MIN_CASES", 10)
 
 # --- audit ------------------------------------------------------------------------------
 AUDIT_HEAD_FILE = Path(os.environ.get("QINQING_AUDIT_HEAD_FILE", VAR_DIR / "audit-head.log"))

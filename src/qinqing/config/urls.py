@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("qinqing.accounts.urls")),
     path("directory/", include("qinqing.directory.urls")),
     path("audit/", include("qinqing.audit.urls")),
+    path("calendar/", include("qinqing.common.calendar_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

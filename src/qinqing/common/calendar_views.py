@@ -1,0 +1,166 @@
+"""The working-day calendar page: the system admin adds, overrides and deletes days."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from qinqing.accounts.permissions import is_system_admin
+
+from . import selectors, services, workdays
+from .errors import ServiceError
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+DATE_ERRORS = {
+    "required": gettext_lazy("请填写日期。"),
+    "invalid": gettext_lazy("日期无效，请按“2027-02-06”的格式填写真实存在的日期。"),
+}
+
+
+def _date_field(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        input_formats=["%Y-%m-%d"],
+        error_messages=DATE_ERRORS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class CalendarDayForm(forms.Form):
+    date = _date_field(gettext_lazy("日期"))
+    until = _date_field(
+        gettext_lazy("至（可选）"),
+        required=False,
+        help_text=gettext_lazy("连续多天（如春节假期）时填写最后一天，一次最多31天。"),
+    )
+    is_working_day = forms.TypedChoiceField(
+        label=gettext_lazy("这一天"),
+        choices=[("0", gettext_lazy("休息（节假日）")), ("1", gettext_lazy("上班（调休上班）"))],
+        coerce=lambda value: value == "1",
+        error_messages={"required": gettext_lazy("请选择上班或休息。")},
+    )
+    name = forms.CharField(
+        label=gettext_lazy("名称"),
+        max_length=50,
+        help_text=gettext_lazy("如：春节、国庆节、调休上班"),
+        error_messages={
+            "required": gettext_lazy("请填写名称，如“春节”或“调休上班”。"),
+            "max_length": gettext_lazy("名称不能超过50个字。"),
+        },
+    )
+    note = forms.CharField(
+        label=gettext_lazy("备注"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("如：国办发明电〔2026〕×号"),
+        widget=forms.TextInput(),
+        error_messages={"max_length": gettext_lazy("备注不能超过500个字。")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("date"), data.get("until")
+        if first and last:
+            if last < first:
+                self.add_error("until", _("结束日期不能早于开始日期。"))
+            elif (last - first).days + 1 > services.MAX_RANGE_DAYS:
+                self.add_error("until", _("一次最多设置%(n)d天。") % {"n": services.MAX_RANGE_DAYS})
+        return data
+
+
+def _require_system_admin(request: HttpRequest) -> None:
+    if not is_system_admin(request.user):
+        raise PermissionDenied
+
+
+def _year(value: str | None) -> int:
+    current = timezone.localtime(timezone.now(), workdays.SHANGHAI).year
+    try:
+        year = int(value or current)
+    except ValueError:
+        return current
+    return year if MIN_YEAR <= year <= MAX_YEAR else current
+
+
+def _page_url(year: int) -> str:
+    return f"{reverse('calendar:days')}?year={year}"
+
+
+@login_required
+def calendar_days(request: HttpRequest) -> HttpResponse:
+    _require_system_admin(request)
+    year = _year(request.GET.get("year"))
+    form = CalendarDayForm(request.POST or None, initial={"is_working_day": "0"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = services.calendar_range_set(
+                actor=request.user,
+                first=data["date"],
+                last=data["until"] or data["date"],
+                is_working_day=data["is_working_day"],
+                name=data["name"],
+                note=data["note"],
+            )
+        except ServiceError as exc:
+            for field, errors in exc.field_errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            if not exc.field_errors:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已设置%(n)d天。") % {"n": len(changed)})
+            return redirect(_page_url(data["date"].year))
+    first_known, last_known = workdays.source_years()
+    package_days = [d for d in workdays.year_exceptions(year) if d.source != "admin"]
+    return render(
+        request,
+        "common/calendar.html",
+        {
+            "year": year,
+            "form": form,
+            "settings": [
+                (setting, workdays.source_status(setting.date))
+                for setting in selectors.calendar_days_of_year(year=year)
+            ],
+            "package_days": package_days,
+            "known": first_known <= year <= last_known,
+            "first_known": first_known,
+            "last_known": last_known,
+            "source": f"{workdays.SOURCE_NAME} {workdays.SOURCE_VERSION}",
+            "years": selectors.calendar_years_with_settings(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_day_delete(request: HttpRequest) -> HttpResponse:
+    _require_system_admin(request)
+    try:
+        day = date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        messages.error(request, _("日期无效。"))
+        return redirect("calendar:days")
+    try:
+        services.calendar_day_delete(actor=request.user, day=day)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已删除 %(day)s 的设置。") % {"day": day.isoformat()})
+    return redirect(_page_url(day.year))

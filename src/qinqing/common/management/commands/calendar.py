@@ -1,0 +1,164 @@
+"""qinqing calendar: the working-day calendar that deadlines are counted on.
+
+qinqing calendar deadline --from 2026-09-30T10:00 --working-days 5
+qinqing calendar is-working-day 2026-10-10
+qinqing calendar year 2027
+qinqing calendar set 2027-02-06..2027-02-12 --off --name 春节 --actor admin
+qinqing calendar set 2027-02-14 --working --name 调休上班 --actor admin
+qinqing calendar unset 2027-02-14 --actor admin
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qinqing.common import services, workdays
+from qinqing.common.errors import ServiceError
+from qinqing.common.text import pad
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"日期无效：{value}（格式如 2027-02-06）") from exc
+
+
+def _moment(value: str) -> datetime:
+    """ISO 8601; without an offset the time is Asia/Shanghai."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"时间无效：{value}（格式如 2026-09-30T10:00）") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=workdays.SHANGHAI)
+    return moment
+
+
+def _range(value: str) -> tuple[date, date]:
+    first, sep, last = value.partition("..")
+    return (_date(first), _date(last)) if sep else (_date(first), _date(first))
+
+
+def _status(is_working: bool) -> str:
+    return "上班" if is_working else "休息"
+
+
+class Command(BaseCommand):
+    help = "Working-day calendar: deadlines, single days, a year's exceptions, admin settings."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="subcommand", required=True, metavar="subcommand")
+
+        deadline = commands.add_parser(
+            "deadline", help="print the deadline (ISO 8601, +08:00) of N working days"
+        )
+        deadline.add_argument(
+            "--from",
+            dest="start",
+            required=True,
+            help="submission time, ISO 8601; without an offset it is Asia/Shanghai time",
+        )
+        deadline.add_argument("--working-days", dest="working_days", type=int, required=True)
+
+        day = commands.add_parser("is-working-day", help="whether a day is a working day, and why")
+        day.add_argument("day", metavar="DATE")
+
+        year = commands.add_parser(
+            "year", help="list the days of a year that differ from Monday-Friday"
+        )
+        year.add_argument("year", type=int, metavar="YEAR")
+
+        setter = commands.add_parser(
+            "set", help="set a day or a range DATE..DATE as a working day or a day off"
+        )
+        setter.add_argument("days", metavar="DATE[..DATE]")
+        status = setter.add_mutually_exclusive_group(required=True)
+        status.add_argument("--working", dest="working", action="store_true")
+        status.add_argument("--off", dest="working", action="store_false")
+        setter.add_argument("--name", required=True, help="e.g. 春节, 调休上班")
+        setter.add_argument("--note", default="")
+        setter.add_argument("--actor", required=True, help="username of a system admin")
+
+        unsetter = commands.add_parser("unset", help="delete the admin setting of a day")
+        unsetter.add_argument("day", metavar="DATE")
+        unsetter.add_argument("--actor", required=True, help="username of a system admin")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        handler = {
+            "deadline": self.deadline,
+            "is-working-day": self.is_working_day,
+            "year": self.year,
+            "set": self.set_days,
+            "unset": self.unset_day,
+        }[options["subcommand"]]
+        handler(options)
+
+    def deadline(self, options: dict[str, Any]) -> None:
+        try:
+            due = workdays.deadline_after(_moment(options["start"]), options["working_days"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(due.isoformat())
+
+    def is_working_day(self, options: dict[str, Any]) -> None:
+        status = workdays.day_status(_date(options["day"]))
+        reason = f"{status.name}，" if status.name else ""
+        self.stdout.write(
+            f"{status.day.isoformat()} {status.weekday} {_status(status.is_working_day)}"
+            f"（{reason}来源：{status.source_label}）"
+        )
+
+    def year(self, options: dict[str, Any]) -> None:
+        year = options["year"]
+        if not 1 <= year <= 9999:
+            raise CommandError(f"年份无效：{year}")
+        first, last = workdays.source_years()
+        if not first <= year <= last:
+            self.stdout.write(
+                f"注意：{workdays.SOURCE_NAME} {workdays.SOURCE_VERSION} 未收录 {year} 年"
+                f"（收录 {first}–{last} 年），未经管理员设置的日期按周一至周五计算。"
+            )
+        days = workdays.year_exceptions(year)
+        if not days:
+            self.stdout.write(f"{year} 年没有与周一至周五不同的日子。")
+            return
+        for status in days:
+            self.stdout.write(
+                f"{status.day.isoformat()} {status.weekday} {_status(status.is_working_day)}  "
+                f"{pad(status.name or '—', 16)} {status.source_label}"
+            )
+
+    def _actor(self, username: str) -> Any:
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"找不到用户：{username}")
+        return user
+
+    def set_days(self, options: dict[str, Any]) -> None:
+        first, last = _range(options["days"])
+        try:
+            changed = services.calendar_range_set(
+                actor=self._actor(options["actor"]),
+                first=first,
+                last=last,
+                is_working_day=options["working"],
+                name=options["name"],
+                note=options["note"],
+            )
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+        for setting in changed:
+            self.stdout.write(f"已设置：{setting}")
+
+    def unset_day(self, options: dict[str, Any]) -> None:
+        day = _date(options["day"])
+        try:
+            services.calendar_day_delete(actor=self._actor(options["actor"]), day=day)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"已删除 {day.isoformat()} 的设置。")

@@ -1,0 +1,45 @@
+"""qinqing schedule: enqueue the periodic jobs on time; the task worker runs them.
+
+Django Tasks has no clock of its own. This small process is the clock: one per deployment
+(a systemd service or a container next to the workers). It keeps no state that matters:
+after a restart it simply enqueues each job again, and every job is idempotent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+def periodic_jobs() -> list[tuple[str, int, Callable[[], Any]]]:
+    from qinqing.audit.tasks import publish_audit_head
+    from qinqing.demands.tasks import sweep_demand_deadlines
+
+    return [
+        ("sweep_demand_deadlines", 300, sweep_demand_deadlines.enqueue),
+        ("publish_audit_head", 86400, publish_audit_head.enqueue),
+    ]
+
+
+class Command(BaseCommand):
+    help = "Enqueue periodic jobs (deadline sweep every 5 minutes, audit head daily)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="enqueue every job once, exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        jobs = periodic_jobs()
+        next_run = dict.fromkeys((name for name, _every, _job in jobs), 0.0)
+        while True:
+            now = time.monotonic()
+            for name, every, enqueue in jobs:
+                if now >= next_run[name]:
+                    result = enqueue()
+                    self.stdout.write(f"enqueued {name} ({result.id})")
+                    next_run[name] = now + every
+            if options["once"]:
+                return
+            time.sleep(5)

@@ -1,0 +1,62 @@
+"""Who may see demands, and who may submit them for a firm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from qinqing.accounts.models import Role
+from qinqing.accounts.scopes import assignments_of
+from qinqing.directory.models import Enterprise
+
+from .models import Assist
+
+#: roles that see every demand in their region subtree
+REGION_READERS = {Role.COORDINATOR, Role.SUPERVISOR, Role.STEWARD, Role.OFFICIAL}
+
+
+def demand_scope(user: Any) -> Q:
+    """A filter for the demands ``user`` may read (nothing for roles without a case duty)."""
+    condition = Q(pk__in=[])
+    for a in assignments_of(user):
+        if a.role in REGION_READERS and a.region is not None:
+            condition |= Q(region_path__startswith=a.region.path)
+        elif a.role == Role.ENTERPRISE and a.enterprise_id is not None:
+            condition |= Q(enterprise_id=a.enterprise_id)
+        elif a.role == Role.HANDLER and a.department_id is not None:
+            assisted = Assist.objects.filter(department_id=a.department_id).values("demand_id")
+            condition |= Q(department_id=a.department_id) | Q(pk__in=assisted)
+    return condition
+
+
+def submit_channels(user: Any, enterprise: Enterprise) -> list[str]:
+    """The channels through which ``user`` may raise a demand for ``enterprise``."""
+    channels = []
+    for a in assignments_of(user):
+        if a.role == Role.ENTERPRISE and a.enterprise_id == enterprise.pk:
+            channels.append("portal")
+        elif a.role == Role.STEWARD and a.region and enterprise.grid.path.startswith(a.region.path):
+            channels.append("steward")
+        elif (
+            a.role == Role.COORDINATOR
+            and a.region
+            and enterprise.grid.path.startswith(a.region.path)
+        ):
+            channels.append("phone")
+    return channels
+
+
+def is_staff_of_demand(user: Any, demand: Any) -> bool:
+    """Staff who may read internal notes: region readers, the lead and the assisting handlers."""
+    departments = set()
+    for a in assignments_of(user):
+        if a.role in REGION_READERS and a.region and demand.region_path.startswith(a.region.path):
+            return True
+        if a.role == Role.HANDLER and a.department_id:
+            departments.add(a.department_id)
+    if not departments:
+        return False
+    if demand.department_id in departments:
+        return True
+    return Assist.objects.filter(demand_id=demand.pk, department_id__in=departments).exists()

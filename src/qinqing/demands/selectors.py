@@ -1,0 +1,117 @@
+"""Every demand read, scoped to the reader."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .models import Category, Demand, DemandEvent, RoutingRule
+from .permissions import demand_scope, is_staff_of_demand
+from .workflow import OPEN_STATES, State
+
+
+def demands_visible_to(user: Any) -> QuerySet[Demand]:
+    return Demand.objects.select_related("enterprise", "category", "department").filter(
+        demand_scope(user)
+    )
+
+
+def demand_detail(*, user: Any, demand_id: int) -> Demand:
+    """Raises Demand.DoesNotExist for a case outside the reader's scope."""
+    return demands_visible_to(user).get(pk=demand_id)
+
+
+def demand_by_number(*, user: Any, number: str) -> Demand:
+    return demands_visible_to(user).get(number=number)
+
+
+def timeline(*, user: Any, demand: Demand) -> list[DemandEvent]:
+    events = demand.events.select_related("actor", "department").order_by("created_at", "pk")
+    if not is_staff_of_demand(user, demand):
+        events = events.filter(internal=False)
+    return list(events)
+
+
+def handler_inbox(*, user: Any, state: str = "", overdue: bool = False) -> QuerySet[Demand]:
+    """Open cases of the handler's departments, nearest resolution deadline first."""
+    from qinqing.accounts.models import Role
+    from qinqing.accounts.scopes import assignments_of
+
+    departments = [a.department_id for a in assignments_of(user) if a.role == Role.HANDLER]
+    qs = Demand.objects.select_related("enterprise", "category").filter(
+        department_id__in=departments, state__in=OPEN_STATES
+    )
+    if state:
+        qs = qs.filter(state=state)
+    if overdue:
+        from django.utils import timezone
+
+        qs = qs.filter(resolve_due_at__lt=timezone.now())
+    return qs.order_by("resolve_due_at", "pk")
+
+
+BOARD_COLUMNS = ("unassigned", "returned", "overdue", "disputed", "extensions")
+
+
+def dispatch_board(*, user: Any, column: str) -> QuerySet[Demand]:
+    """The coordinator's board: unassigned, returned, overdue, disputed, pending extensions."""
+    from django.utils import timezone
+
+    qs = demands_visible_to(user)
+    if column == "unassigned":
+        qs = qs.filter(state=State.SUBMITTED)
+    elif column == "returned":
+        qs = qs.filter(state=State.SUBMITTED, events__action="return").distinct()
+    elif column == "overdue":
+        qs = qs.filter(
+            state__in=[State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS],
+            resolve_due_at__lt=timezone.now(),
+        )
+    elif column == "disputed":
+        qs = qs.filter(state=State.DISPUTED)
+    elif column == "extensions":
+        qs = qs.filter(extensions__status="pending").distinct()
+    return qs.order_by("resolve_due_at", "pk")
+
+
+def firm_demands(*, user: Any) -> QuerySet[Demand]:
+    return demands_visible_to(user).order_by("-submitted_at", "-pk")
+
+
+def possible_duplicates(*, user: Any, demand: Demand) -> QuerySet[Demand]:
+    """Open cases of the same firm and category whose title shares words with this one."""
+    words = [w for w in demand.title.replace("，", " ").split() if len(w) >= 2][:5]
+    similar = Q(title__icontains=demand.title[:6])
+    for word in words:
+        similar |= Q(title__icontains=word)
+    return (
+        demands_visible_to(user)
+        .filter(
+            enterprise_id=demand.enterprise_id,
+            category_id=demand.category_id,
+            state__in=OPEN_STATES,
+        )
+        .exclude(pk=demand.pk)
+        .filter(similar)
+        .order_by("-submitted_at")[:10]
+    )
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(active=True).select_related("parent").order_by("code")
+
+
+def routing_rules_for(*, user: Any) -> QuerySet[RoutingRule]:
+    from qinqing.accounts.models import Role
+    from qinqing.accounts.scopes import assignments_of
+
+    condition = Q(pk__in=[])
+    for a in assignments_of(user):
+        if a.role == Role.COORDINATOR and a.region:
+            condition |= Q(region__path__startswith=a.region.path)
+    return (
+        RoutingRule.objects.filter(condition)
+        .select_related("region", "category", "department")
+        .order_by("region__path", "category__code")
+    )
