@@ -10,8 +10,15 @@ from .models import Category, RoutingRule
 @admin.register(Category)
 class CategoryAdmin(SystemAdminOnly):
     audit_action = "category"
-    list_display = ("code", "name", "parent", "acceptance_days", "response_days",
-                    "resolution_days", "active")
+    list_display = (
+        "code",
+        "name",
+        "parent",
+        "acceptance_days",
+        "response_days",
+        "resolution_days",
+        "active",
+    )
     list_filter = ("active",)
     search_fields = ("code", "name")
 

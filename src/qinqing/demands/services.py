@@ -62,8 +62,10 @@ for _action, _label in [
     ("demand.merge", "合并重复诉求"),
     ("demand.remind", "临期提醒"),
     ("demand.escalate", "超期督办"),
-    ("routing.set", "设置派单规则"), ("routing.create", "新增派单规则"),
-    ("routing.update", "修改派单规则"), ("category.create", "新增诉求类别"),
+    ("routing.set", "设置派单规则"),
+    ("routing.create", "新增派单规则"),
+    ("routing.update", "修改派单规则"),
+    ("category.create", "新增诉求类别"),
     ("category.update", "修改诉求类别"),
     *[(f"demand.{a.value}", str(a.label)) for a in Action],
 ]:
