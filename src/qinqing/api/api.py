@@ -64,10 +64,12 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register() -> None:
     from qinqing.accounts.api import router as accounts_router
+    from qinqing.demands.api import router as demands_router
     from qinqing.directory.api import router as directory_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", directory_router)
+    api.add_router("/demands", demands_router)
 
 
 _register()

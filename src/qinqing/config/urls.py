@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("qinqing.audit.urls")),
     path("calendar/", include("qinqing.common.calendar_urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("qinqing.demands.open311_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from .models import Category, Demand, DemandEvent, RoutingRule
 from .permissions import demand_scope, is_staff_of_demand
-from .workflow import OPEN_STATES, State
+from .workflow import OPEN_STATES, OVERDUE_STATES, State
 
 
 def demands_visible_to(user: Any) -> QuerySet[Demand]:
@@ -39,7 +39,7 @@ def handler_inbox(*, user: Any, state: str = "", overdue: bool = False) -> Query
     from qinqing.accounts.scopes import assignments_of
 
     departments = [a.department_id for a in assignments_of(user) if a.role == Role.HANDLER]
-    qs = Demand.objects.select_related("enterprise", "category").filter(
+    qs = Demand.objects.select_related("enterprise", "category", "department").filter(
         department_id__in=departments, state__in=OPEN_STATES
     )
     if state:
@@ -47,7 +47,7 @@ def handler_inbox(*, user: Any, state: str = "", overdue: bool = False) -> Query
     if overdue:
         from django.utils import timezone
 
-        qs = qs.filter(resolve_due_at__lt=timezone.now())
+        qs = qs.filter(state__in=OVERDUE_STATES, resolve_due_at__lt=timezone.now())
     return qs.order_by("resolve_due_at", "pk")
 
 
@@ -64,10 +64,7 @@ def dispatch_board(*, user: Any, column: str) -> QuerySet[Demand]:
     elif column == "returned":
         qs = qs.filter(state=State.SUBMITTED, events__action="return").distinct()
     elif column == "overdue":
-        qs = qs.filter(
-            state__in=[State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS],
-            resolve_due_at__lt=timezone.now(),
-        )
+        qs = qs.filter(state__in=OVERDUE_STATES, resolve_due_at__lt=timezone.now())
     elif column == "disputed":
         qs = qs.filter(state=State.DISPUTED)
     elif column == "extensions":

@@ -60,6 +60,7 @@ for _action, _label in [
     ("demand.extension_request", "申请延期"),
     ("demand.extension_decide", "审批延期"),
     ("demand.merge", "合并重复诉求"),
+    ("demand.view", "查看诉求"),
     ("demand.remind", "临期提醒"),
     ("demand.escalate", "超期督办"),
     ("routing.set", "设置派单规则"),
@@ -207,7 +208,10 @@ def demand_submit(
     if department is not None:
         demand.state, demand.department, demand.dispatched_at = State.DISPATCHED, department, now
     demand.save()
-    _event(demand, actor=actor, action="submit", at=now)
+    submitted = _event(demand, actor=actor, action="submit", at=now)
+    if submitted.to_state != State.SUBMITTED:
+        submitted.to_state = State.SUBMITTED
+        submitted.save(update_fields=["to_state"])
     if department is not None:
         _event(
             demand,
@@ -655,3 +659,13 @@ def _sweep_due(now: datetime) -> dict[str, int]:
 def sweep_deadlines(*, now: datetime | None = None) -> dict[str, int]:
     """The background sweep; idempotent: a second run at the same time changes nothing."""
     return _sweep_due(now or _now())
+
+
+def demand_record_view(*, actor: Any, demand: Demand) -> None:
+    """An access entry when staff open a case (it holds the firm's business information)."""
+    from .workflow import is_member_of_firm
+
+    if actor is None or is_member_of_firm(actor, demand):
+        return
+    with transaction.atomic():
+        record(actor=actor, action="demand.view", obj=demand, role=primary_role(actor))

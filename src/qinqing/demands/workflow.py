@@ -43,6 +43,8 @@ OPEN_STATES = [
     State.DISPUTED,
 ]
 HANDLING_STATES = [State.ACCEPTED, State.IN_PROGRESS]
+#: states in which the resolution timer runs (paused while waiting for the firm)
+OVERDUE_STATES = [State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS]
 MAX_REOPENS = 2
 
 
