@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "qinqing.audit",
     "qinqing.directory",
     "qinqing.demands",
+    "qinqing.inbox",
     "qinqing.outreach",
     "qinqing.api",
     "qinqing.demo",
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qinqing.accounts.context_processors.roles",
+                "qinqing.inbox.context_processors.unread",
             ],
         },
     },
@@ -161,6 +163,15 @@ TASKS = {
         "BACKEND": os.environ.get("QINQING_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# --- messages to people: email (console in the demo) and SMS (pluggable) -------------------
+EMAIL_BACKEND = os.environ.get(
+    "QINQING_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("QINQING_FROM_EMAIL", "qinqing@localhost")
+EMAIL_HOST = os.environ.get("QINQING_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("QINQING_EMAIL_PORT", 25)
+SMS_BACKEND = os.environ.get("QINQING_SMS_BACKEND", "qinqing.inbox.channels.LogSmsBackend")
 
 # --- directory -----------------------------------------------------------------------------
 DIRECTORY_PAGE_SIZE = env_int("QINQING_PAGE_SIZE", 20)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("calendar/", include("qinqing.common.calendar_urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("qinqing.demands.open311_urls")),
+    path("inbox/", include("qinqing.inbox.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -88,7 +88,7 @@ def _event(
     department: Department | None = None,
     at: datetime | None = None,
 ) -> DemandEvent:
-    return DemandEvent.objects.create(
+    event = DemandEvent.objects.create(
         demand=demand,
         action=action,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -99,6 +99,11 @@ def _event(
         department=department or demand.department,
         created_at=at or _now(),
     )
+    if action != "note":
+        from .tasks import notify_demand_event
+
+        transaction.on_commit(lambda: notify_demand_event.enqueue(event.pk))
+    return event
 
 
 def _audit(actor: Any, action: str, demand: Demand, **changes: Any) -> None:

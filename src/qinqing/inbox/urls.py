@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "inbox"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("read/", views.read, name="read"),
+]
