@@ -328,3 +328,15 @@ def test_the_scheduler_enqueues_the_sweep_which_runs_on_the_worker(cases: Cases,
     call_command("schedule", "--once")
     out = capsys.readouterr().out
     assert "enqueued sweep_demand_deadlines" in out and "enqueued publish_audit_head" in out
+
+
+def test_similar_open_cases_of_the_same_firm_are_offered_as_duplicates(cases: Cases) -> None:
+    from qinqing.demands.selectors import possible_duplicates
+
+    first = cases.submit(title="用电增容审批卡在供电所两个月")
+    second = cases.submit(title="供电所用电增容审批一直没有进展")
+    unrelated = cases.submit(
+        title="申请研发费用加计扣除政策咨询", description="想了解加计扣除政策。"
+    )
+    found = possible_duplicates(user=cases.coordinator, demand=second)
+    assert first in found and unrelated not in found

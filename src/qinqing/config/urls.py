@@ -11,10 +11,12 @@ urlpatterns = [
     path("accounts/", include("qinqing.accounts.urls")),
     path("directory/", include("qinqing.directory.urls")),
     path("audit/", include("qinqing.audit.urls")),
+    path("inbox/", include("qinqing.inbox.urls")),
+    path("mediation/", include("qinqing.demands.mediation_urls")),
+    path("demands/", include("qinqing.demands.urls")),
     path("calendar/", include("qinqing.common.calendar_urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("qinqing.demands.open311_urls")),
-    path("inbox/", include("qinqing.inbox.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -173,6 +173,7 @@ class Demand(models.Model):
             models.Index(fields=["department", "state", "resolve_due_at"], name="demand_inbox"),
             models.Index(fields=["enterprise", "submitted_at"], name="demand_by_firm"),
             models.Index(fields=["state", "resolve_due_at"], name="demand_open_due"),
+            models.Index(fields=["submitted_at"], name="demand_submitted"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -303,3 +304,132 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DisputeType(models.TextChoices):
+    WORK_INJURY = "work_injury", _("工伤")
+    WAGES = "wages", _("劳动报酬")
+    LABOUR_CONTRACT = "labour_contract", _("劳动合同")
+    COMMERCIAL = "commercial", _("合同纠纷")
+    NEIGHBOUR = "neighbour", _("相邻关系")
+    OTHER = "other", _("其他")
+
+
+class MediationOutcome(models.TextChoices):
+    AGREEMENT = "agreement", _("调解成功")
+    FAILED = "failed", _("调解不成")
+    COURT = "court", _("移交法院")
+    ARBITRATION = "arbitration", _("移交仲裁")
+
+
+class MediationCounter(models.Model):
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}:{self.last}"
+
+
+class MediationCase(models.Model):
+    """矛盾调解: a dispute between parties, handled by a mediator in sessions."""
+
+    number = models.CharField(_("编号"), max_length=20, unique=True)
+    region = models.ForeignKey(
+        "directory.Region",
+        verbose_name=_("所在区域"),
+        on_delete=models.PROTECT,
+        related_name="mediations",
+    )
+    region_path = models.CharField(max_length=512, db_index=True, editable=False)
+    dispute_type = models.CharField(_("纠纷类型"), max_length=20, choices=DisputeType.choices)
+    title = models.CharField(_("案由"), max_length=120)
+    description = models.TextField(_("纠纷概况"), max_length=5000)
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调解员"),
+        on_delete=models.PROTECT,
+        related_name="mediations",
+    )
+    demand = models.ForeignKey(
+        Demand,
+        verbose_name=_("来源诉求"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mediations",
+    )
+    outcome = models.CharField(
+        _("结果"), max_length=16, choices=MediationOutcome.choices, blank=True
+    )
+    outcome_note = models.TextField(_("结果说明"), blank=True, max_length=5000)
+    agreement = models.FileField(
+        _("调解协议"), upload_to="mediations/%Y/", blank=True, max_length=300
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("受理时间"))
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("矛盾调解")
+        verbose_name_plural = _("矛盾调解")
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(outcome="", closed_at__isnull=True)
+                    | (~models.Q(outcome="") & models.Q(closed_at__isnull=False))
+                ),
+                name="mediation_closed_iff_outcome",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class PartyKind(models.TextChoices):
+    FIRM = "firm", _("企业")
+    WORKER = "worker", _("职工")
+    OTHER = "other", _("其他")
+
+
+class MediationParty(models.Model):
+    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="parties")
+    kind = models.CharField(_("当事人类型"), max_length=8, choices=PartyKind.choices)
+    enterprise = models.ForeignKey(
+        "directory.Enterprise",
+        verbose_name=_("企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mediation_parties",
+    )
+    name = models.CharField(_("姓名或名称"), max_length=120)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MediationSession(models.Model):
+    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="sessions")
+    held_at = models.DateTimeField(_("调解时间"))
+    place = models.CharField(_("地点"), max_length=120, blank=True)
+    notes = models.TextField(_("调解记录"), max_length=10000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
+        ordering = ["held_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.held_at:%Y-%m-%d}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -76,13 +77,15 @@ def firm_demands(*, user: Any) -> QuerySet[Demand]:
     return demands_visible_to(user).order_by("-submitted_at", "-pk")
 
 
-def possible_duplicates(*, user: Any, demand: Demand) -> QuerySet[Demand]:
-    """Open cases of the same firm and category whose title shares words with this one."""
-    words = [w for w in demand.title.replace("，", " ").split() if len(w) >= 2][:5]
-    similar = Q(title__icontains=demand.title[:6])
-    for word in words:
-        similar |= Q(title__icontains=word)
-    return (
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text if c.isalnum()]
+    return {a + b for a, b in pairwise(chars)}
+
+
+def possible_duplicates(*, user: Any, demand: Demand, threshold: float = 0.3) -> list[Demand]:
+    """Open cases of the same firm and category with similar titles (character bigrams,
+    which suit Chinese text without word breaks), most similar first."""
+    candidates = (
         demands_visible_to(user)
         .filter(
             enterprise_id=demand.enterprise_id,
@@ -90,9 +93,17 @@ def possible_duplicates(*, user: Any, demand: Demand) -> QuerySet[Demand]:
             state__in=OPEN_STATES,
         )
         .exclude(pk=demand.pk)
-        .filter(similar)
-        .order_by("-submitted_at")[:10]
+        .order_by("-submitted_at")[:50]
     )
+    mine = _bigrams(demand.title + demand.description[:60])
+    scored = []
+    for other in candidates:
+        theirs = _bigrams(other.title + other.description[:60])
+        union = mine | theirs
+        score = len(mine & theirs) / len(union) if union else 0.0
+        if score >= threshold:
+            scored.append((score, other))
+    return [other for _score, other in sorted(scored, key=lambda x: -x[0])[:10]]
 
 
 def categories_active() -> QuerySet[Category]:

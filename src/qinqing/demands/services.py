@@ -238,7 +238,7 @@ def demand_submit(
 
 def _locked(demand_id: int, version: int | None) -> Demand:
     demand = (
-        Demand.objects.select_for_update()
+        Demand.objects.select_for_update(of=("self",))
         .select_related("enterprise", "enterprise__grid", "category", "department")
         .get(pk=demand_id)
     )
@@ -570,13 +570,15 @@ def routing_rule_set(
     from qinqing.accounts.scopes import assignments_of
     from qinqing.directory.models import Region
 
-    region = Region.objects.get(pk=region_id)
+    region = Region.objects.filter(pk=region_id).first()
+    category = Category.objects.filter(pk=category_id).first()
+    if region is None or category is None:
+        raise ServiceError(_("区域或类别不存在。"))
     paths = [
         a.region.path for a in assignments_of(actor) if a.role == Role.COORDINATOR and a.region
     ]
     if not any(region.path.startswith(p) for p in paths):
         raise NotPermitted(_("您只能设置本辖区的派单规则。"))
-    category = Category.objects.get(pk=category_id)
     if department_id is None:
         RoutingRule.objects.filter(region=region, category=category).delete()
         record(
@@ -587,7 +589,9 @@ def routing_rule_set(
             changes={"department": None},
         )
         return None
-    department = Department.objects.select_related("region").get(pk=department_id)
+    department = Department.objects.select_related("region").filter(pk=department_id).first()
+    if department is None:
+        raise ServiceError(_("部门不存在。"))
     if not region.path.startswith(department.region.path):
         raise ServiceError(_("%(d)s 不服务该区域。") % {"d": department.name})
     rule, _created = RoutingRule.objects.update_or_create(
