@@ -24,6 +24,7 @@ from qinqing.accounts.services import login_check
 from qinqing.audit.models import AuditEntry
 from qinqing.audit.services import verify
 from qinqing.common.uscc import is_valid_uscc
+from qinqing.demands.models import Demand, RoutingRule
 from qinqing.demo import data
 from qinqing.demo.generate import generate
 from qinqing.directory.models import (
@@ -231,6 +232,10 @@ def test_the_load_leaves_one_audit_entry_and_a_sound_chain(db: Any) -> None:
     changes = entries.get().changes
     assert changes["seed"] == data.DEFAULT_SEED
     assert changes["enterprises"] == Enterprise.objects.count()
+    # the demand history is written in bulk: its counts ride on this one entry
+    assert changes["demands"] == Demand.objects.count() > 3000
+    assert changes["routing_rules"] == RoutingRule.objects.count() > 100
+    assert not AuditEntry.objects.filter(action__startswith="demand.").exists()
     assert verify().ok
 
 

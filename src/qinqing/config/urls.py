@@ -15,6 +15,7 @@ urlpatterns = [
     path("mediation/", include("qinqing.demands.mediation_urls")),
     path("demands/", include("qinqing.demands.urls")),
     path("calendar/", include("qinqing.common.calendar_urls")),
+    path("stats/", include("qinqing.demands.stats_urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("qinqing.demands.open311_urls")),
     path("admin/", admin.site.urls),

@@ -345,3 +345,281 @@ EXTRA_OFFICIALS: list[tuple[str, str, str, int]] = [
     ("official_330206", "北仑区副区长", "北仑区", 3),
     ("official_330213", "奉化区副区长", "奉化区", 3),
 ]
+
+
+# --- routing rules and a year of demand history (``history``) ------------------------------
+#: demand category → the department kinds that handle it, the first one a district has; a
+#: category not listed (``other``), or with no such department, has no rule: the case waits
+#: for the coordinator to dispatch it
+ROUTING_KINDS: dict[str, tuple[DepartmentKind, ...]] = {
+    "tax": (DepartmentKind.TAX,),
+    "market": (DepartmentKind.MARKET,),
+    "land": (DepartmentKind.NATURAL_RESOURCES,),
+    "environment": (DepartmentKind.ECOLOGY,),
+    "labour": (DepartmentKind.HUMAN_RESOURCES,),
+    "permit": (DepartmentKind.DEVELOPMENT, DepartmentKind.ECONOMY),
+    "permit-power": (DepartmentKind.ECONOMY,),
+    "legal": (DepartmentKind.JUSTICE,),
+    "finance": (DepartmentKind.COMMERCE, DepartmentKind.ECONOMY),
+    "policy": (DepartmentKind.ECONOMY,),
+    "infrastructure": (DepartmentKind.HOUSING,),
+    "emergency-supply": (DepartmentKind.EMERGENCY,),
+}
+#: where a coordinator dispatches a case that no rule routes (one of these, at random)
+MANUAL_DISPATCH_KINDS: dict[str, tuple[DepartmentKind, ...]] = {
+    "other": (DepartmentKind.ECONOMY, DepartmentKind.COMMERCE, DepartmentKind.JUSTICE),
+    "infrastructure": (DepartmentKind.NATURAL_RESOURCES, DepartmentKind.ECONOMY),
+}
+#: the Chunhu street's own offices take these categories before the district's bureaus
+#: (the most specific rule wins: the 靶向服务团 keeps problems in the street)
+CHUNHU_ROUTING: dict[str, str] = {
+    "tax": "莼湖税务分局",
+    "market": "莼湖市场监管所",
+    "legal": "莼湖司法所",
+    "labour": "莼湖街道人力社保服务中心",
+    "permit-power": "莼湖供电所",
+    "infrastructure": "莼湖街道村镇建设管理站",
+    "emergency-supply": "莼湖街道应急管理站",
+}
+
+#: towns whose home's coordinator keeps the town's own routing table (a copy of the
+#: district's rules, which the coordinator may then edit: 周华 in 古林镇)
+ROUTING_TOWNS = [GULIN]
+
+#: the history covers the 365 days before the load; cases per working day, on average
+HISTORY_DAYS = 365
+HISTORY_CASES_PER_WORKING_DAY = 19.0
+#: month → how busy it is (Spring Festival in February, year-end in December)
+HISTORY_MONTH_FACTOR = {
+    1: 1.1, 2: 0.75, 3: 1.2, 4: 1.05, 5: 1.05, 6: 1.0,
+    7: 1.0, 8: 0.95, 9: 1.0, 10: 0.85, 11: 1.05, 12: 1.1,
+}  # fmt: skip
+#: the platform's take-up grows over the year: the first day weighs this, the last 1.0
+HISTORY_START_FACTOR = 0.75
+CHANNEL_WEIGHTS = {"portal": 50, "steward": 25, "phone": 20, "api": 5}
+CATEGORY_WEIGHTS = {
+    "tax": 12, "market": 8, "land": 6, "environment": 8, "labour": 12, "finance": 9,
+    "permit": 11, "permit-power": 6, "legal": 5, "policy": 14, "infrastructure": 4,
+    "emergency-supply": 2, "other": 5,
+}  # fmt: skip
+#: category → {month: factor}: typhoon season, the May tax settlement, hiring after the
+#: Spring Festival
+CATEGORY_SEASONS: dict[str, dict[int, float]] = {
+    "emergency-supply": {7: 4.0, 8: 5.0, 9: 4.0},
+    "tax": {1: 1.4, 5: 1.6, 6: 1.3},
+    "labour": {2: 1.8, 3: 1.6},
+}
+#: a firm's weight in drawing who raises a demand: Lingfeng's stewards visit every firm
+#: monthly and its firms speak up; above-scale firms raise more
+LINGFENG_FIRM_WEIGHT = 5.0
+ABOVE_SCALE_FIRM_WEIGHT = 2.5
+#: per case: how its life goes (probabilities)
+HISTORY_FATES = {
+    "withdraw": 0.04,
+    "returned": 0.03,
+    "transfer": 0.02,
+    "wait_firm": 0.08,
+    "assist": 0.05,
+    "start": 0.70,
+    "late": 0.12,
+    "unrated": 0.14,
+}
+#: how many times the firm rejects the reply: 0, 1, 2, 3 (the third makes it disputed)
+REJECT_WEIGHTS = (89.0, 8.0, 2.0, 1.0)
+#: satisfaction weights (满意, 基本满意, 不满意) for a smooth case and a troubled one (late or
+#: reopened); together about 70 / 20 / 10
+SATISFACTION_SMOOTH = (75.0, 18.0, 7.0)
+SATISFACTION_TROUBLED = (50.0, 30.0, 20.0)
+#: satisfaction → (rating, weight)
+RATINGS: dict[str, tuple[tuple[int, float], ...]] = {
+    "satisfied": ((5, 90.0), (4, 10.0)),
+    "basic": ((4, 60.0), (3, 40.0)),
+    "unsatisfied": ((3, 30.0), (2, 50.0), (1, 20.0)),
+}
+
+#: category → (title, description) a firm writes
+DEMAND_TEXTS: dict[str, list[tuple[str, str]]] = {
+    "tax": [
+        (
+            "增值税留抵退税申请进度咨询",
+            "上月提交了增值税留抵退税申请，至今未到账，请帮助查询办理进度。",
+        ),
+        (
+            "研发费用加计扣除政策适用咨询",
+            "今年新增模具研发投入，想了解研发费用加计扣除的口径和申报材料。",
+        ),
+        (
+            "申请增加增值税专用发票领用数量",
+            "订单增加，现有发票领用数量不够用，申请调增每月领用份数。",
+        ),
+        ("出口退税审核时间较长", "出口退税申报已两个月未办结，资金周转紧张，请协调加快审核。"),
+        ("城镇土地使用税困难减免申请", "受订单下滑影响经营困难，申请减免今年的城镇土地使用税。"),
+    ],
+    "market": [
+        (
+            "营业执照经营范围变更咨询",
+            "企业拟增加进出口业务，经营范围变更需要哪些材料，能否网上办理？",
+        ),
+        (
+            "特种设备（叉车）检验预约困难",
+            "厂内两台叉车检验到期，预约排期太长，请协调尽快安排检验。",
+        ),
+        ("商标被他人抢注，请求指导维权", "我司使用多年的商标被外地公司抢先注册，请指导如何维权。"),
+        ("产品质量抽检结果异议", "上月产品抽检判定不合格，企业对检验方法有异议，申请复检。"),
+        ("计量器具强制检定安排", "车间电子秤、压力表需要强制检定，希望安排上门集中检定。"),
+    ],
+    "land": [
+        ("厂房扩建用地指标申请", "订单增长需要扩建厂房，申请新增工业用地指标，请告知流程。"),
+        ("“零土地”技改加层审批咨询", "拟在现有厂区加层改造，想了解零土地技改的规划审批要求。"),
+        ("不动产权证办理遇阻", "新建厂房已竣工验收，不动产权证因历史遗留问题办不下来。"),
+        ("厂区规划条件核实迟迟未安排", "厂区内新建仓库已完工，规划条件核实一直没有安排。"),
+    ],
+    "environment": [
+        (
+            "喷涂线环评审批办理咨询",
+            "新上一条喷涂生产线，环评报告表审批需要多长时间，有无简化流程？",
+        ),
+        ("排污许可证延续材料被退回", "排污许可证即将到期，延续申请材料被退回，请指导补正。"),
+        ("危险废物处置渠道不畅", "废切削液、废油漆桶等危废积压，处置单位排期长，请协调处置。"),
+        ("废气治理设施改造补助咨询", "计划改造VOCs废气治理设施，想了解是否有补助政策。"),
+        ("周边企业异味影响生产", "隔壁企业经常排放异味，影响员工正常工作，请核查处理。"),
+    ],
+    "labour": [
+        ("招工难，希望协助对接外地劳务", "节后普工缺口约30人，希望协助对接安徽等地劳务输出。"),
+        ("社保费缓缴政策咨询", "资金紧张，想了解阶段性缓缴社保费的条件和办理方式。"),
+        ("员工工伤认定进度咨询", "员工上月在车间受伤，工伤认定申请已提交，想了解办理进度。"),
+        ("技能提升补贴申领咨询", "员工取得职业技能等级证书，企业如何申领技能提升补贴？"),
+        ("离职员工劳动争议调解求助", "一名离职员工要求额外补偿，双方协商不成，请帮助调解。"),
+    ],
+    "finance": [
+        (
+            "流动资金贷款难，请求银企对接",
+            "需要500万元流动资金周转，银行授信额度不足，希望帮助对接。",
+        ),
+        ("应急转贷资金申请", "一笔贷款下月到期，申请使用应急转贷资金过桥。"),
+        ("政府性融资担保申请咨询", "想了解政府性融资担保的申请条件、额度和费率。"),
+        ("应收账款融资咨询", "大客户账期长，想通过应收账款融资盘活资金。"),
+    ],
+    "permit": [
+        ("技改项目备案办理咨询", "拟购置新设备进行技术改造，项目备案需要哪些材料？"),
+        ("扩建项目施工许可办理缓慢", "厂房扩建项目施工许可办理已超过一个月，请协调加快。"),
+        ("新车间消防验收排期较长", "新建车间消防验收排期较长，影响按期投产，请协调。"),
+        ("工业产品生产许可证延续", "生产许可证即将到期，延续审查需要准备哪些材料？"),
+    ],
+    "permit-power": [
+        (
+            "用电增容审批卡在供电所两个月了",
+            "新上注塑机需要增容，申请已提交两个月，供电所一直未答复。",
+        ),
+        ("新建厂房用电报装进度咨询", "新厂房即将投产，用电报装尚未接电，请协调加快。"),
+        ("有序用电限电影响交货", "近期多次有序用电限电，影响交货，希望了解错峰安排。"),
+        ("专变减容申请", "部分设备淘汰后希望减容，降低基本电费，请告知办理流程。"),
+    ],
+    "legal": [
+        ("货款被拖欠，请求法律指导", "外地客户拖欠货款80余万元，多次催讨无果，请求法律指导。"),
+        ("专利产品被仿冒，如何维权", "发现有企业仿冒我司专利产品，如何取证维权？"),
+        ("与劳务公司结算纠纷调解", "与外包劳务公司结算发生争议，希望通过调解解决。"),
+        ("企业合规管理指导", "希望获得企业合规管理体系建设方面的法律指导。"),
+    ],
+    "policy": [
+        ("“专精特新”企业申报条件咨询", "想申报市级专精特新中小企业，需要满足哪些条件？"),
+        ("稳岗返还政策咨询", "今年是否还有稳岗返还，企业需要如何申领？"),
+        ("数字化改造补助政策咨询", "计划上线MES系统，数字化改造补助标准是多少？"),
+        ("“小升规”奖励政策咨询", "今年产值预计突破2000万元，小升规有哪些奖励？"),
+        ("出口信用保险保费补助咨询", "想了解出口信用保险保费补助的申报时间和材料。"),
+    ],
+    "infrastructure": [
+        ("厂区门口道路破损严重", "厂区门口道路坑洼，货车进出困难，希望尽快修复。"),
+        ("工业区雨污管网堵塞", "雨天厂区周边积水严重，雨水管网疑似堵塞，请疏通。"),
+        ("工业区公交不便，员工通勤困难", "公交线路不经过工业区，希望增设站点或开通通勤班车。"),
+        ("路灯损坏，夜班员工出行不安全", "工业区道路多盏路灯损坏，请安排维修。"),
+    ],
+    "emergency-supply": [
+        ("台风前急需防汛沙袋和抽水泵", "台风即将登陆，厂区地势低洼，急需防汛沙袋和抽水泵。"),
+        ("口罩等防护物资采购对接", "复工需要采购口罩和消毒用品，请帮助对接供应渠道。"),
+        ("安全生产应急演练指导", "计划组织消防应急演练，希望派员现场指导。"),
+    ],
+    "other": [
+        ("厂区周边电缆被盗，请加强巡逻", "近期厂区周边多次发生电缆被盗，请加强夜间巡逻。"),
+        ("外来务工人员子女入学咨询", "外来务工员工子女入学需要准备哪些材料？"),
+        ("有人冒用企业名义发布招聘信息", "有人冒用我司名义发布虚假招聘信息，请协助处理。"),
+        ("希望组织同行业交流活动", "希望亲清家园组织同行业企业交流会，分享经验。"),
+    ],
+}
+#: category → what the department replies
+DEMAND_REPLIES: dict[str, list[str]] = {
+    "tax": [
+        "经核查，退税申请已审核通过，款项已于近日退还至企业账户。",
+        "已安排税收管理员上门辅导，政策口径和申报材料清单已发送企业。",
+    ],
+    "market": [
+        "已安排工作人员上门指导，相关业务可在浙江政务服务网全程网办。",
+        "已协调检验机构于约定时间上门，企业设备已完成检验。",
+    ],
+    "land": [
+        "已会同镇政府现场踏勘，用地需求已纳入年度计划，请按通知提交材料。",
+        "历史遗留问题已形成处置意见，不动产登记可按程序办理。",
+    ],
+    "environment": [
+        "环评审批已按告知承诺制受理，企业可先行开展施工准备。",
+        "已协调有资质的处置单位与企业签订合同，危废将于本周内清运。",
+    ],
+    "labour": [
+        "已对接外地劳务合作站，首批工人已到岗；工伤认定结论已送达。",
+        "政策符合条件，企业可在人社网上服务平台申领，已电话告知经办人。",
+    ],
+    "finance": [
+        "已组织银企对接，合作银行已完成授信审批。",
+        "应急转贷资金申请已通过审核，资金将按约定日期划转。",
+    ],
+    "permit": [
+        "项目已完成备案，施工许可已并联审批办结。",
+        "已协调消防验收提前至下周，企业可按期投产。",
+    ],
+    "permit-power": [
+        "已与供电所现场会商，增容方案已确定，预计两周内完成接电。",
+        "报装流程已加快办理，供电所已安排施工。",
+    ],
+    "legal": [
+        "已安排法律顾问提供咨询，并引导企业通过诉前调解解决。",
+        "调解委员会已组织双方调解，达成书面协议。",
+    ],
+    "policy": [
+        "政策解读和申报指南已发送企业，申报窗口开放时将另行通知。",
+        "企业符合申报条件，已指导准备材料，可在政策兑现平台在线申报。",
+    ],
+    "infrastructure": ["已安排养护单位现场处理，问题已整改完毕。"],
+    "emergency-supply": [
+        "物资已调配到位，企业可到镇应急物资点领取。",
+        "已对接供应企业，物资按2元/只的价格供应，已送达。",
+    ],
+    "other": [
+        "已转告相关单位处理，并加强了该区域的巡查。",
+        "已会同有关方面处理完毕，并向企业反馈。",
+    ],
+}
+RETURN_REASONS = [
+    "经核实，该事项不属于本部门职责，请重新派单。",
+    "诉求主要涉及其他部门的审批事项，建议改派。",
+]
+TRANSFER_REASONS = ["经协调，改由更对口的部门办理。", "事项涉及专业审批，转由主管部门办理。"]
+WAIT_FIRM_NOTES = [
+    "请企业补充营业执照复印件及相关证明材料。",
+    "请补充相关合同、发票等证明材料。",
+    "请提供现场照片及具体位置。",
+]
+REJECT_NOTES = [
+    "问题没有实际解决，仍在等待。",
+    "答复内容与诉求不符。",
+    "承诺的时间已过，没有进展。",
+]
+RATING_COMMENTS: dict[str, list[str]] = {
+    "satisfied": ["办理很及时，谢谢！", "工作人员很负责，问题解决了。", "", ""],
+    "basic": ["问题基本解决，时间有点长。", "", ""],
+    "unsatisfied": ["答复比较笼统，没有解决实际问题。", "拖得太久了。"],
+}
+WITHDRAW_NOTES = ["问题已自行解决，撤回诉求。", "重复提交，撤回。", ""]
+DISPUTE_CLOSE_NOTE = "经协调员组织三方沟通，已作出书面说明，按争议事项办结。"
+ASSIST_PARTS = ["提供相关政策口径", "会同现场核查", "出具专业意见"]
+ASSIST_REPLIES = ["已提供书面意见。", "已派员参加现场核查，意见已反馈承办部门。"]
+EXTENSION_REASON = "需会同税务部门核实历年数据，申请延期3个工作日。"

@@ -3,7 +3,9 @@
 The load is the command line's bootstrap of an empty directory, so it writes rows in bulk
 rather than through the per-row services; only the ten named demo accounts go through
 ``user_create`` and ``role_grant``. One PBKDF2 hash of the demo password is computed and
-shared by every account the load creates.
+shared by every account the load creates. After the directory come the routing rules and a
+year of demand history before the load moment (``history``), again in bulk: no per-case
+service calls and no per-case audit entries; the one ``demo.load`` entry carries the counts.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import models, transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 from qinqing.accounts.models import ADMIN_ROLES, RoleAssignment, User
@@ -35,6 +39,7 @@ from qinqing.outreach.models import ServiceGroup
 
 from . import data
 from .generate import DemoPlan, generate
+from .history import category_specs, plan_history, write_history
 
 BATCH = 1000
 M = TypeVar("M", bound=models.Model)
@@ -58,6 +63,10 @@ class LoadResult:
     observers: int
     chambers: int
     pairings: int
+    routing_rules: int
+    demands: int
+    open_demands: int
+    demand_events: int
 
     def as_dict(self) -> dict[str, int]:
         return {k: int(v) for k, v in self.__dict__.items()}
@@ -99,9 +108,10 @@ def _bulk(model: type[M], rows: Sequence[M], *, desc: str, progress: bool) -> li
 
 
 class _Writer:
-    def __init__(self, plan: DemoPlan, progress: bool) -> None:
+    def __init__(self, plan: DemoPlan, progress: bool, now: datetime) -> None:
         self.plan = plan
         self.progress = progress
+        self.now = now
         self.regions: dict[str, Region] = {}
         self.firms: dict[str, Enterprise] = {}
         self.departments: dict[tuple[str, str], Department] = {}
@@ -259,6 +269,15 @@ class _Writer:
         self.people()
         self.demo_accounts()
         self.chambers_and_pairings()
+        history = plan_history(self.plan, category_specs(), self.now)
+        counts = write_history(
+            history,
+            regions=self.regions,
+            firms=self.firms,
+            departments=self.departments,
+            users=self.users,
+            progress=self.progress,
+        )
         roles = [p.role for p in self.plan.people] + [a.role for a in data.DEMO_ACCOUNTS]
         return LoadResult(
             seed=self.plan.seed,
@@ -273,16 +292,25 @@ class _Writer:
             observers=roles.count("observer"),
             chambers=len(self.plan.chambers),
             pairings=len(self.plan.pairings),
+            routing_rules=counts.routing_rules,
+            demands=counts.demands,
+            open_demands=counts.open_demands,
+            demand_events=counts.demand_events,
         )
 
 
-def load(*, seed: int = data.DEFAULT_SEED, progress: bool = False) -> LoadResult:
-    """Load the dataset for ``seed`` into an empty directory; raise DemoDataExists if not empty."""
+def load(
+    *, seed: int = data.DEFAULT_SEED, progress: bool = False, now: datetime | None = None
+) -> LoadResult:
+    """Load the dataset for ``seed`` into an empty directory; raise DemoDataExists if not empty.
+
+    The demand history covers the year before ``now`` (default: the moment of the load).
+    """
     plan = generate(seed)
     with transaction.atomic():
         reason = existing_data()
         if reason:
             raise DemoDataExists(reason)
-        result = _Writer(plan, progress).run()
+        result = _Writer(plan, progress, now or timezone.now()).run()
         record(actor=None, action="demo.load", changes=result.as_dict())
     return result

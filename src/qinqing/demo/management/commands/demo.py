@@ -83,7 +83,9 @@ class Command(BaseCommand):
                 f"企业 {result.enterprises} 家（规上 {result.above_scale}），"
                 f"部门 {result.departments} 个，亲清家园 {result.homes} 个，"
                 f"用户 {result.users} 个（管家 {result.stewards}、观察员 {result.observers}），"
-                f"商会 {result.chambers} 个，结对 {result.pairings} 对。"
+                f"商会 {result.chambers} 个，结对 {result.pairings} 对，"
+                f"派单规则 {result.routing_rules} 条，"
+                f"诉求 {result.demands} 件（未办结 {result.open_demands}）。"
             )
         )
         if verbosity > 0:
