@@ -164,6 +164,10 @@ TASKS = {
     }
 }
 
+# --- demands ------------------------------------------------------------------------------
+#: a reply the firm does not rate is closed as "not rated" after this many working days
+DEMAND_AUTO_CLOSE_DAYS = env_int("QINQING_DEMAND_AUTO_CLOSE_DAYS", 5)
+
 # --- messages to people: email (console in the demo) and SMS (pluggable) -------------------
 EMAIL_BACKEND = os.environ.get(
     "QINQING_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

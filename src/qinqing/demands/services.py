@@ -22,6 +22,7 @@ from qinqing.audit.services import record
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
 from qinqing.common.workdays import (
     SHANGHAI,
+    WorkingCalendar,
     deadline_after,
     working_days_after,
     working_days_between,
@@ -650,14 +651,17 @@ def _sweep_due(now: datetime) -> dict[str, int]:
                 )
                 _audit(None, "demand.escalate", locked)
                 counts["escalated"] += 1
-    auto_close_days = getattr(settings, "DEMAND_AUTO_CLOSE_DAYS", 5)
+    auto_close_days = settings.DEMAND_AUTO_CLOSE_DAYS
+    calendar = (
+        WorkingCalendar()
+    )  # one calendar for the whole sweep: a query per range, not per case
     for demand in (
         Demand.objects.filter(state=State.REPLIED, replied_at__isnull=False)
         .only("pk", "replied_at", "version")
         .iterator()
     ):
         assert demand.replied_at is not None
-        if working_days_between(demand.replied_at, now) >= auto_close_days:
+        if calendar.working_days_between(demand.replied_at, now) >= auto_close_days:
             demand_act(
                 actor=None, demand_id=demand.pk, action=Action.AUTO_CLOSE, version=None, at=now
             )
