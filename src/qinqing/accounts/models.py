@@ -115,25 +115,25 @@ class RoleAssignment(models.Model):
                 name="role_scope_matches_role",
                 condition=(
                     models.Q(
-                        role__in=[r.value for r in REGION_ROLES],
+                        role__in=sorted(r.value for r in REGION_ROLES),
                         region__isnull=False,
                         department__isnull=True,
                         enterprise__isnull=True,
                     )
                     | models.Q(
-                        role__in=[r.value for r in ENTERPRISE_ROLES],
+                        role__in=sorted(r.value for r in ENTERPRISE_ROLES),
                         enterprise__isnull=False,
                         region__isnull=True,
                         department__isnull=True,
                     )
                     | models.Q(
-                        role__in=[r.value for r in DEPARTMENT_ROLES],
+                        role__in=sorted(r.value for r in DEPARTMENT_ROLES),
                         department__isnull=False,
                         region__isnull=True,
                         enterprise__isnull=True,
                     )
                     | models.Q(
-                        role__in=[r.value for r in ADMIN_ROLES],
+                        role__in=sorted(r.value for r in ADMIN_ROLES),
                         region__isnull=True,
                         department__isnull=True,
                         enterprise__isnull=True,

@@ -70,6 +70,13 @@ def _register() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/", directory_router)
     api.add_router("/demands", demands_router)
+    from qinqing.outreach.api_liaisons import router as liaison_router
+    from qinqing.outreach.api_meetings import router as meetings_router
+    from qinqing.outreach.api_visits import router as visits_router
+
+    api.add_router("/outreach", visits_router)
+    api.add_router("/outreach", meetings_router)
+    api.add_router("/outreach", liaison_router)
 
 
 _register()

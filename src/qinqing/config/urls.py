@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("qinqing.audit.urls")),
     path("inbox/", include("qinqing.inbox.urls")),
     path("mediation/", include("qinqing.demands.mediation_urls")),
+    path("outreach/", include("qinqing.outreach.urls")),
     path("demands/", include("qinqing.demands.urls")),
     path("calendar/", include("qinqing.common.calendar_urls")),
     path("stats/", include("qinqing.demands.stats_urls")),

@@ -16,6 +16,8 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("电话登记")
     API = "api", _("接口")
     OPEN311 = "open311", _("Open311")
+    CHAMBER = "chamber", _("商会代办")
+    VISIT = "visit", _("走访发现")
 
 
 class Category(models.Model):

@@ -139,6 +139,7 @@ class DepartmentKind(models.TextChoices):
     FINANCE = "finance", _("财政")
     POWER = "power", _("供电")
     COURT = "court", _("法院")
+    PROCURATORATE = "procuratorate", _("检察院")
     PUBLIC_SECURITY = "public_security", _("公安")
     OTHER = "other", _("其他")
 

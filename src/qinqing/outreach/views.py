@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """走访联系: the entry to visits, meetings, pairings, activities and liaison."""
+    return render(request, "outreach/index.html")
