@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -10,7 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from qinqing.accounts.models import Role
 from qinqing.accounts.services import role_grant
-from qinqing.demands.models import Category, Demand, RoutingRule
+from qinqing.demands.models import Attachment, Category, Demand, RoutingRule
 from tests.conftest import World
 from tests.factories import UserFactory
 
@@ -106,3 +108,48 @@ def test_on_a_phone_the_firms_case_page_fits_the_screen(
         "[document.documentElement.scrollWidth, window.innerWidth]"
     )
     assert scroll_width <= inner_width + 1
+
+
+def test_a_firm_attaches_a_photo_when_submitting_and_the_handler_downloads_it(
+    new_page: PageFactory,
+    live_server: LiveServer,
+    world: World,
+    password: str,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    RoutingRule.objects.create(
+        region=world.town, category=tax_category(), department=world.department
+    )
+    handler = UserFactory(username="zhaomin", display_name="赵敏")
+    role_grant(actor=None, user=handler, role=Role.HANDLER, department=world.department)
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
+
+    # 王丽 adds a photo of the leaking roof to her demand
+    firm = new_page(DESKTOP)
+    login(firm, live_server, "enterprise", password)
+    firm.goto(f"{live_server.url}/demands/new/")
+    firm.get_by_label("诉求类别").select_option(label="税费")
+    firm.get_by_label("标题").fill("厂房屋顶漏水影响生产")
+    firm.get_by_label("详细描述").fill("厂房屋顶漏水，雨天无法生产，附现场照片。")
+    firm.get_by_label("附件（可选）").set_input_files(
+        files=[{"name": "屋顶漏水.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    firm.get_by_role("button", name="提交诉求").click()
+    expect(firm.get_by_role("heading", name="诉求已提交")).to_be_visible()
+    attachment = Attachment.objects.get()
+    assert "屋顶漏水" not in attachment.file.name
+
+    # 赵敏 opens the case and downloads the photo under its own name
+    desk = new_page(DESKTOP)
+    login(desk, live_server, "zhaomin", password)
+    desk.goto(f"{live_server.url}/demands/{attachment.demand_id}/")
+    expect(desk.locator(".timeline")).to_contain_text("上传附件：屋顶漏水.jpg")
+    with desk.expect_download() as info:
+        desk.get_by_role("link", name="屋顶漏水.jpg").click()
+    download = info.value
+    assert download.suggested_filename == "屋顶漏水.jpg"
+    saved = tmp_path / "downloaded.jpg"
+    download.save_as(saved)
+    assert saved.read_bytes() == photo

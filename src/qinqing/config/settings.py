@@ -167,6 +167,10 @@ TASKS = {
 # --- demands ------------------------------------------------------------------------------
 #: a reply the firm does not rate is closed as "not rated" after this many working days
 DEMAND_AUTO_CLOSE_DAYS = env_int("QINQING_DEMAND_AUTO_CLOSE_DAYS", 5)
+#: attachments: the largest file, the most files in one upload and on one case
+DEMAND_ATTACHMENT_MAX_BYTES = env_int("QINQING_DEMAND_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+DEMAND_ATTACHMENT_MAX_FILES = env_int("QINQING_DEMAND_ATTACHMENT_MAX_FILES", 5)
+DEMAND_ATTACHMENT_MAX_PER_CASE = env_int("QINQING_DEMAND_ATTACHMENT_MAX_PER_CASE", 20)
 
 # --- messages to people: email (console in the demo) and SMS (pluggable) -------------------
 EMAIL_BACKEND = os.environ.get(

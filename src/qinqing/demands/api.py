@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
@@ -25,8 +25,8 @@ from qinqing.common.pagination import paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.selectors import enterprises_visible_to
 
-from . import selectors, services
-from .models import Assist, Category, Channel, Demand, DemandEvent, Extension
+from . import attachments, selectors, services
+from .models import Assist, Attachment, Category, Channel, Demand, DemandEvent, Extension
 from .workflow import OVERDUE_STATES, Action, State, allowed_actions
 
 router = Router(tags=["demands"])
@@ -45,6 +45,7 @@ EVENT_LABELS: dict[str, Any] = {
     "merge": _l("合并"),
     "remind": _l("临期提醒"),
     "escalate": _l("超期督办"),
+    "attach": _l("上传附件"),
 }
 
 
@@ -131,6 +132,16 @@ class ExtensionOut(Schema):
     decided_at: str | None
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    uploaded_by: str
+    created_at: str
+    url: str = Field(..., description="下载地址（同样只对可见该诉求的用户开放）")
+
+
 class DemandDetailOut(DemandOut):
     description: str
     channel_label: str
@@ -145,6 +156,7 @@ class DemandDetailOut(DemandOut):
     timeline: list[EventOut]
     assists: list[AssistOut]
     extensions: list[ExtensionOut]
+    attachments: list[AttachmentOut]
 
 
 class DemandPage(Schema):
@@ -308,6 +320,18 @@ def _extension(x: Extension) -> dict[str, Any]:
     }
 
 
+def _attachment(a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "name": a.name,
+        "size": a.size,
+        "content_type": a.content_type,
+        "uploaded_by": a.uploaded_by.display_name if a.uploaded_by else "",
+        "created_at": iso(a.created_at),
+        "url": f"/api/v1/demands/{a.demand_id}/attachments/{a.pk}",
+    }
+
+
 def _detail(user: Any, d: Demand) -> dict[str, Any]:
     return {
         **_demand(d),
@@ -337,6 +361,7 @@ def _detail(user: Any, d: Demand) -> dict[str, Any]:
         "timeline": [_event(e) for e in selectors.timeline(user=user, demand=d)],
         "assists": [_assist(a) for a in d.assists.select_related("department").order_by("pk")],
         "extensions": [_extension(x) for x in d.extensions.order_by("pk")],
+        "attachments": [_attachment(a) for a in attachments.attachments_of(d)],
     }
 
 
@@ -584,3 +609,58 @@ def demand_merge(request: HttpRequest, demand_id: int, body: MergeIn) -> dict[st
     into = _visible(user, body.into_id)
     kept = services.demand_merge(actor=user, duplicate_id=duplicate.pk, into_id=into.pk)
     return _detail(user, kept)
+
+
+@router.post(
+    "/{demand_id}/attachments",
+    response={
+        201: AttachmentOut,
+        401: Error,
+        403: Error,
+        404: Error,
+        409: Error,
+        413: Error,
+        422: Error,
+    },
+    summary=(
+        "上传附件（multipart，字段名 file）：JPG、PNG、PDF、DOCX、XLSX，按扩展名和文件头校验；"
+        "超过大小上限返回413，类型或数量不符返回422，已办结的诉求返回409"
+    ),
+)
+def attachment_create(
+    request: HttpRequest, demand_id: int, file: File[UploadedFile]
+) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    demand = _visible(user, demand_id)
+    added = attachments.attachment_add(actor=user, demand_id=demand.pk, upload=file)
+    return 201, _attachment(added)
+
+
+@router.get(
+    "/{demand_id}/attachments/{attachment_id}",
+    response={401: Error, 404: Error},
+    summary="下载附件（原文件名；只对可见该诉求的用户开放，其他人一律404）",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "附件文件",
+                "content": {
+                    kind.content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for kind in attachments.KINDS.values()
+                },
+            }
+        }
+    },
+)
+def attachment_get(request: HttpRequest, demand_id: int, attachment_id: int) -> FileResponse:
+    user = _user(request)
+    try:
+        item = attachments.attachment_for(user=user, attachment_id=attachment_id)
+    except Attachment.DoesNotExist:
+        raise HttpError(404, "not found") from None
+    if item.demand_id != demand_id:
+        raise HttpError(404, "not found")
+    try:
+        return attachments.attachment_response(actor=user, attachment=item)
+    except FileNotFoundError:
+        raise HttpError(404, "not found") from None

@@ -47,6 +47,27 @@ def category_choices(categories: Iterable[Category]) -> list[Any]:
     return choices
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one picker; the attachment service checks type, size and count."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .attachments import ACCEPT
+
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs["accept"] = ACCEPT
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [f for f in files if f]
+
+
 class SubmitForm(forms.Form):
     enterprise = forms.TypedChoiceField(
         label=_("企业"),
@@ -83,14 +104,21 @@ class SubmitForm(forms.Form):
         ),
     )
 
+    attachments = MultipleFileField(label=_("附件（可选）"))
+
     def __init__(
         self,
         *args: Any,
         enterprises: Sequence[Enterprise],
         categories: Sequence[Category],
+        attachments: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if attachments:
+            self.fields["attachments"].widget.attrs["aria-describedby"] = "attachments-hint"
+        else:
+            del self.fields["attachments"]
         self.enterprises = {e.pk: e for e in enterprises}
         self.categories = {c.pk: c for c in categories}
         field = self.fields["enterprise"]
@@ -230,6 +258,14 @@ class TimelineNoteForm(forms.Form):
         else:
             del self.fields["internal"]
             self.fields["note"].label = _("补充说明")
+
+
+class AttachmentForm(forms.Form):
+    attachments = MultipleFileField(label=_("选择文件"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].widget.attrs["aria-describedby"] = "panel-attach-detail"
 
 
 class DecideForm(forms.Form):

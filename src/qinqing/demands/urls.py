@@ -33,4 +33,10 @@ urlpatterns = [
         name="extension_decide",
     ),
     path("<int:demand_id>/merge/", views.merge, name="merge"),
+    path("<int:demand_id>/attachments/", views.attach, name="attach"),
+    path(
+        "<int:demand_id>/attachments/<int:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
 ]

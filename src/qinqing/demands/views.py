@@ -15,14 +15,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qinqing.accounts.models import Role
@@ -41,10 +43,11 @@ from qinqing.directory.selectors import (
     regions_all,
 )
 
-from . import selectors, services
+from . import attachments, selectors, services
 from .forms import (
     AssistForm,
     AssistReplyForm,
+    AttachmentForm,
     DecideForm,
     DispatchForm,
     ExtensionForm,
@@ -55,7 +58,7 @@ from .forms import (
     TimelineNoteForm,
     apply_service_error,
 )
-from .models import Assist, Channel, Demand, Extension
+from .models import Assist, Attachment, Channel, Demand, Extension
 from .permissions import REGION_READERS, is_staff_of_demand, submit_channels
 from .workflow import (
     OPEN_STATES,
@@ -102,6 +105,7 @@ EVENT_LABELS = {
     "merge": gettext_lazy("合并重复诉求"),
     "remind": gettext_lazy("临期提醒"),
     "escalate": gettext_lazy("超期督办"),
+    "attach": gettext_lazy("上传附件"),
     **{a.value: a.label for a in Action},
 }
 #: timeline events done by (or sent to) a department: the department is shown beside them
@@ -461,26 +465,40 @@ def _submit(request: HttpRequest, channel: str) -> HttpResponse:
     categories = list(selectors.categories_active())
     chosen = _int(request.GET.get("enterprise"))
     initial = {"enterprise": chosen} if chosen else {}
+    posted = request.method == "POST"
     form = SubmitForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         enterprises=enterprises,
         categories=categories,
+        # stewards act for firms but do not file their papers (attachments.may_attach)
+        attachments=channel != Channel.STEWARD,
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
+        uploads = form.cleaned_data.get("attachments") or []
         try:
-            demand = services.demand_submit(
-                actor=request.user,
-                enterprise=form.cleaned_data["enterprise"],
-                category=form.cleaned_data["category"],
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
-                channel=channel,
-            )
+            # the case and its files together: a refused file leaves no case behind
+            with transaction.atomic():
+                demand = services.demand_submit(
+                    actor=request.user,
+                    enterprise=form.cleaned_data["enterprise"],
+                    category=form.cleaned_data["category"],
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                    channel=channel,
+                )
+                if uploads:
+                    attachments.attachments_add(
+                        actor=request.user, demand_id=demand.pk, uploads=uploads
+                    )
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
             return redirect("demands:submitted", demand_id=demand.pk)
+    if form.errors and "attachments" in form.fields and request.FILES.getlist("attachments"):
+        # the browser does not send the chosen files again: say so next to the picker
+        form.add_error("attachments", _("诉求尚未提交，附件也没有保存：请重新选择附件后再提交。"))
     firm = form.single_enterprise
     stewards = enterprise_people(firm)["stewards"] if firm and channel == Channel.PORTAL else []
     return render(
@@ -492,6 +510,7 @@ def _submit(request: HttpRequest, channel: str) -> HttpResponse:
             "heading": SUBMIT_TITLES[Channel(channel)],
             "firm": firm,
             "stewards": stewards,
+            "attachment_hint": attachments.limits_hint(),
         },
         status=422 if form.errors else 200,
     )
@@ -547,6 +566,7 @@ class Panel:
     open: bool = False
     style: str = ""
     detail: str = ""
+    multipart: bool = False
 
 
 def _action_form(action: str, *, user: Any, demand: Demand, data: Any = None) -> forms.Form | None:
@@ -671,6 +691,19 @@ def _panels(
                 open="supervise" in bound,
             )
         )
+    if demand.state in OPEN_STATES and attachments.may_attach(user, demand):
+        panels.append(
+            Panel(
+                key="attach",
+                label=_("上传附件"),
+                button=_("上传"),
+                url=reverse("demands:attach", args=[pk]),
+                form=bound.get("attach") or AttachmentForm(prefix="attach"),
+                open="attach" in bound,
+                detail=attachments.limits_hint(),
+                multipart=True,
+            )
+        )
     if staff or is_member_of_firm(user, demand):
         panels.append(
             Panel(
@@ -741,6 +774,7 @@ def _detail(
             "extensions": extensions,
             "assists": assists,
             "duplicates": duplicates,
+            "attachments": attachments.attachments_of(demand),
             "error": error,
             "unsent": unsent,
         },
@@ -822,6 +856,43 @@ def note(request: HttpRequest, demand_id: int) -> HttpResponse:
         return _failed(request, demand.pk, "note", form, exc)
     messages.success(request, _("已添加备注。") if staff else _("已提交补充说明。"))
     return redirect("demands:detail", demand_id=demand.pk)
+
+
+@login_required
+@require_POST
+def attach(request: HttpRequest, demand_id: int) -> HttpResponse:
+    """Add files to the case (the service checks who, the case's state, type, size, count)."""
+    demand = _visible(request.user, demand_id)
+    form = AttachmentForm(request.POST, request.FILES, prefix="attach")
+    if not form.is_valid():
+        return _invalid(request, demand.pk, "attach", form)
+    try:
+        added = attachments.attachments_add(
+            actor=request.user, demand_id=demand.pk, uploads=form.cleaned_data["attachments"]
+        )
+    except ServiceError as exc:
+        return _failed(request, demand.pk, "attach", form, exc)
+    messages.success(
+        request,
+        ngettext("已上传%(n)d个附件。", "已上传%(n)d个附件。", len(added)) % {"n": len(added)},
+    )
+    return redirect("demands:detail", demand_id=demand.pk)
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, demand_id: int, attachment_id: int) -> HttpResponseBase:
+    """The file, to those who may see the case (anyone else: 404); staff downloads are logged."""
+    try:
+        item = attachments.attachment_for(user=request.user, attachment_id=attachment_id)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    if item.demand_id != demand_id:
+        raise Http404
+    try:
+        return attachments.attachment_response(actor=request.user, attachment=item)
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 @login_required
