@@ -717,6 +717,10 @@ def _panels(
     return panels
 
 
+#: steps only the firm takes: with no recorded actor (history, imports) they show "企业"
+FIRM_EVENTS = {"submit", "rate", "reject", "withdraw"}
+
+
 def _detail(
     request: HttpRequest,
     demand_id: int,
@@ -765,6 +769,7 @@ def _detail(
                     "event": e,
                     "label": EVENT_LABELS.get(e.action, e.action),
                     "department": e.department if e.action in DEPARTMENT_EVENTS else None,
+                    "by_firm": e.actor_id is None and e.action in FIRM_EVENTS,
                 }
                 for e in events
             ],
