@@ -32,20 +32,21 @@ def demand_scope(user: Any) -> Q:
 
 
 def submit_channels(user: Any, enterprise: Enterprise) -> list[str]:
-    """The channels through which ``user`` may raise a demand for ``enterprise``."""
+    """The channels through which ``user`` may raise a demand for ``enterprise``, the usual
+    one first ("visit" is a problem found on a visit, raised by the steward or coordinator)."""
     channels = []
     for a in assignments_of(user):
         if a.role == Role.ENTERPRISE and a.enterprise_id == enterprise.pk:
             channels.append("portal")
         elif a.role == Role.STEWARD and a.region and enterprise.grid.path.startswith(a.region.path):
-            channels.append("steward")
+            channels += ["steward", "visit"]
         elif (
             a.role == Role.COORDINATOR
             and a.region
             and enterprise.grid.path.startswith(a.region.path)
         ):
-            channels.append("phone")
-    return channels
+            channels += ["phone", "visit"]
+    return list(dict.fromkeys(channels))
 
 
 def is_staff_of_demand(user: Any, demand: Any) -> bool:
