@@ -17,15 +17,17 @@ from django.core.management.base import BaseCommand, CommandParser
 def periodic_jobs() -> list[tuple[str, int, Callable[[], Any]]]:
     from qinqing.audit.tasks import publish_audit_head
     from qinqing.demands.tasks import sweep_demand_deadlines
+    from qinqing.outreach.tasks import send_meeting_reminders
 
     return [
         ("sweep_demand_deadlines", 300, sweep_demand_deadlines.enqueue),
         ("publish_audit_head", 86400, publish_audit_head.enqueue),
+        ("send_meeting_reminders", 3600, send_meeting_reminders.enqueue),
     ]
 
 
 class Command(BaseCommand):
-    help = "Enqueue periodic jobs (deadline sweep every 5 minutes, audit head daily)."
+    help = "Enqueue periodic jobs (deadline sweep, meeting reminders, audit head)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="enqueue every job once, exit")
