@@ -46,7 +46,15 @@ def submit_channels(user: Any, enterprise: Enterprise) -> list[str]:
             and enterprise.grid.path.startswith(a.region.path)
         ):
             channels += ["phone", "visit"]
+            if _has_chamber_consent(enterprise):
+                channels.append("chamber")  # the coordinator records what the chamber raised
     return list(dict.fromkeys(channels))
+
+
+def _has_chamber_consent(enterprise: Enterprise) -> bool:
+    from qinqing.outreach.models import ChamberConsent
+
+    return ChamberConsent.objects.filter(enterprise=enterprise, revoked_at__isnull=True).exists()
 
 
 def is_staff_of_demand(user: Any, demand: Any) -> bool:
