@@ -163,3 +163,16 @@ def test_the_pages_open_record_and_close(client, world, settings, tmp_path) -> N
     client.force_login(world.users["enterprise"])
     assert client.get(f"/mediation/{case.pk}/").status_code == 404
     assert client.get(f"/mediation/{case.pk}/agreement/").status_code == 404
+
+
+def test_the_public_statistics_count_mediations_by_district_without_details(client, world) -> None:
+    case = open_case(world)
+    mediation_session_add(
+        actor=world.users["steward"], case_id=case.pk, notes="沟通", held_at=timezone.now()
+    )
+    mediation_close(actor=world.users["steward"], case_id=case.pk, outcome="court", note="移交法院")
+    open_case(world)
+    body = client.get("/stats/").content.decode()
+    table = body[body.index('id="stats-mediation"') :]
+    assert "海曙区" in table[:2000]
+    assert "车间工伤赔偿争议" not in body and "张三" not in body

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection  # noqa: F401 - used by the skipif condition
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -340,3 +341,59 @@ def test_similar_open_cases_of_the_same_firm_are_offered_as_duplicates(cases: Ca
     )
     found = possible_duplicates(user=cases.coordinator, demand=second)
     assert first in found and unrelated not in found
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_two_handlers_acting_at_once_one_wins_and_the_other_is_told(world) -> None:
+    """Real concurrency (PostgreSQL): both read version 1, both act; exactly one succeeds."""
+    import threading
+
+    from django.db import connection as default_connection
+
+    from qinqing.accounts.models import Role
+    from qinqing.accounts.services import role_grant
+    from qinqing.demands.models import RoutingRule
+
+    from ..factories import UserFactory
+
+    tax = Category.objects.get_or_create(
+        code="tax", defaults={"name": "税费", "resolution_days": 5}
+    )[0]
+    RoutingRule.objects.create(region=world.town, category=tax, department=world.department)
+    first, second = UserFactory(), UserFactory()
+    for user in (first, second):
+        role_grant(actor=None, user=user, role=Role.HANDLER, department=world.department)
+    from qinqing.demands.services import demand_submit
+
+    demand = demand_submit(
+        actor=world.users["enterprise"],
+        enterprise=world.firm_a,
+        category=tax,
+        title="两人同时受理",
+        description="并发测试用例。",
+    )
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def accept(user: Any) -> None:
+        try:
+            barrier.wait()
+            demand_act(
+                actor=user, demand_id=demand.pk, action=Action.ACCEPT, version=demand.version
+            )
+            outcomes.append("ok")
+        except Conflict as exc:
+            outcomes.append(exc.message)
+        finally:
+            default_connection.close()
+
+    threads = [threading.Thread(target=accept, args=(u,)) for u in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == sorted(["ok", "该诉求已被他人处理，请刷新后重试。"])
+    demand.refresh_from_db()
+    assert demand.state == State.ACCEPTED and demand.version == 2
+    assert DemandEvent.objects.filter(demand=demand, action="accept").count() == 1

@@ -229,3 +229,29 @@ def mediation_close(
 def mediation_record_view(*, actor: Any, case: MediationCase) -> None:
     with transaction.atomic():
         record(actor=actor, action="mediation.view", obj=case, role=primary_role(actor))
+
+
+def mediation_counts(
+    *, start: datetime, end: datetime, regions: list[Region]
+) -> list[dict[str, Any]]:
+    """Cases opened in [start, end) per region row (a subtree each), by outcome; no details.
+
+    One grouped query over the towns that have cases, rolled up to the rows in Python.
+    """
+    rows = {
+        r.pk: {"region": r.name, "total": 0, "open": 0, **{o.value: 0 for o in MediationOutcome}}
+        for r in regions
+    }
+    grouped = (
+        MediationCase.objects.filter(opened_at__gte=start, opened_at__lt=end)
+        .values("region_path", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for item in grouped:
+        for region in regions:
+            if item["region_path"].startswith(region.path):
+                row = rows[region.pk]
+                row["total"] += item["n"]
+                row[item["outcome"] or "open"] += item["n"]
+    return [rows[r.pk] for r in regions if rows[r.pk]["total"]]

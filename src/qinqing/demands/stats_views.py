@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
 from . import charts
+from .mediation import mediation_counts
 from .statistics import (
     DashboardScope,
     Figures,
@@ -83,6 +84,9 @@ def public_stats(request: HttpRequest) -> HttpResponse:
             "query": query,
             "chart": _monthly_chart(report),
             "can_dashboard": can_read_dashboard(request.user),
+            "mediation": mediation_counts(
+                start=report.period.start, end=report.period.end, regions=public_region_groups()
+            ),
         },
     )
 
