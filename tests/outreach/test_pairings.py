@@ -312,3 +312,15 @@ def test_the_api_lists_pairings_and_logs_a_contact(pairs: Pairs) -> None:
         HTTP_AUTHORIZATION=f"Bearer {sup}",
     )
     assert refused.status_code == 403
+
+
+def test_a_pairing_that_ended_is_not_judged_after_its_term_and_takes_no_new_contacts(
+    pairs: Pairs,
+) -> None:
+    pairs.with_a.ended_on = dt.date(2026, 2, 15)
+    pairs.with_a.save()
+    assert pair.judged_in(pairs.with_a, Quarter(2025, 4))
+    assert not pair.judged_in(pairs.with_a, Quarter(2026, 1))
+    with pytest.raises(ServiceError, match="结对已于2026-02-15结束"):
+        pairs.log(pairs.with_a, dt.date(2026, 3, 1))
+    assert pairs.log(pairs.with_a, dt.date(2026, 2, 10)).pk

@@ -260,6 +260,7 @@ class Pairing(models.Model):
         Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="pairings"
     )
     started_on = models.DateField(_("结对日期"))
+    ended_on = models.DateField(_("结对结束日期"), null=True, blank=True)
     contacts_per_quarter = models.PositiveSmallIntegerField(_("每季度联系次数"), default=1)
 
     class Meta:

@@ -116,7 +116,9 @@ class PairingStatus:
 
 
 def judged_in(pairing: Pairing, quarter: Quarter) -> bool:
-    """A pairing counts from its first full quarter."""
+    """A pairing counts from its first full quarter to the last quarter it fully covers."""
+    if pairing.ended_on is not None and pairing.ended_on < quarter.end:
+        return False
     return pairing.started_on <= quarter.start
 
 
@@ -236,6 +238,8 @@ def contact_log(
         errors["contacted_on"] = [_("请填写联系日期。")]
     elif contacted_on > today:
         errors["contacted_on"] = [_("联系日期不能晚于今天。")]
+    elif pairing.ended_on is not None and contacted_on > pairing.ended_on:
+        errors["contacted_on"] = [_("结对已于%(d)s结束。") % {"d": pairing.ended_on.isoformat()}]
     elif contacted_on < pairing.started_on:
         errors["contacted_on"] = [
             _("联系日期不能早于结对日期（%(d)s）。") % {"d": pairing.started_on.isoformat()}
