@@ -623,3 +623,495 @@ DISPUTE_CLOSE_NOTE = "经协调员组织三方沟通，已作出书面说明，�
 ASSIST_PARTS = ["提供相关政策口径", "会同现场核查", "出具专业意见"]
 ASSIST_REPLIES = ["已提供书面意见。", "已派员参加现场核查，意见已反馈承办部门。"]
 EXTENSION_REASON = "需会同税务部门核实历年数据，申请延期3个工作日。"
+
+
+# --- a year of outreach (``outreach_history``) -----------------------------------------------
+#: visits: the 12 months before the load month, and the load month up to the load day
+OUTREACH_MONTHS = 12
+#: share of a grid's firms visited in a month, drawn per grid and month: Lingfeng's stewards
+#: visit nearly every firm; Gulin's 9 specialists hold about 390 firms each; elsewhere a
+#: steward calls now and then
+LINGFENG_VISIT_RATE = (0.86, 0.96)
+GULIN_VISIT_RATE = (0.60, 0.80)
+OTHER_VISIT_RATE = (0.08, 0.16)
+#: a key firm (two visits a month) gets its second visit this often
+KEY_FIRM_SECOND_VISIT = 0.88
+#: 陈刚's month (USERS.md): firms missed last month (overdue now), and at least this many
+#: still to visit this month
+CHENGANG_MISSED_LAST_MONTH = 2
+CHENGANG_STILL_DUE = 7
+#: a visit with a problem solved on the spot (the problems that became demands come from the
+#: demand history: every steward-raised demand was found on a visit that day)
+SPOT_PROBLEM_RATE = 0.05
+POLICY_RATE = 0.55
+
+#: the visit rule of the Lingfeng community (the source: once a month, a quarterly meeting)
+VISIT_RULE = (LINGFENG, 1, 2, 1)  # region, visits a month, key firms, roundtables a quarter
+KEY_FIRMS_PER_LINGFENG = 5
+KEY_FIRM_REASONS = [
+    "规上工业企业，年产值超亿元",
+    "省级专精特新中小企业",
+    "在建技改项目总投资超5000万元",
+    "纳税百强企业",
+    "用工超300人的重点用工企业",
+]
+
+VISIT_TOPICS = [
+    "了解企业生产经营和订单情况",
+    "了解企业用工情况和招工需求",
+    "了解原材料价格波动对企业的影响",
+    "了解企业技改项目推进情况",
+    "了解企业融资需求和银行授信情况",
+    "了解外贸订单和出口退税情况",
+    "检查安全生产情况，提醒做好消防隐患自查",
+    "了解企业用电、用地需求",
+    "了解企业数字化改造计划",
+    "征求企业对营商环境的意见建议",
+    "了解企业研发投入和新产品开发情况",
+    "了解企业扩产计划",
+    "了解企业应收账款回款情况",
+    "了解环保设施运行和危废处置情况",
+    "回访企业前期反映问题的办理情况",
+    "了解企业对涉企检查的感受和意见",
+]
+#: month → topics of the season, drawn more often in that month
+SEASONAL_TOPICS: dict[int, list[str]] = {
+    1: ["春节前了解企业工资发放和员工留岗情况", "提醒企业做好节前安全生产检查"],
+    2: ["了解节后复工复产和员工返岗情况"],
+    3: ["了解节后招工进展和一季度订单情况"],
+    4: ["了解一季度经营情况和全年目标"],
+    5: ["提醒企业按时完成企业所得税汇算清缴"],
+    6: ["提醒企业做好防汛防台准备"],
+    7: ["提醒企业做好高温天气防暑降温", "了解上半年经营情况"],
+    8: ["台风过后了解企业受灾和恢复生产情况"],
+    9: ["提醒企业做好防汛防台准备", "了解三季度订单情况"],
+    10: ["了解四季度订单和全年目标完成情况"],
+    11: ["了解企业冬季用电需求和有序用电安排"],
+    12: ["了解企业全年经营情况和明年投资计划", "了解企业年底工资支付情况，预防欠薪"],
+}
+#: policy → what the steward explains; month → the policies of the season
+POLICIES: dict[str, str] = {
+    "研发费用加计扣除": "制造业企业研发费用按100%在税前加计扣除，预缴申报时即可享受",
+    "稳岗返还": "上年度未裁员或裁员率不超过规定标准的参保企业可获返还，免申即享",
+    "技改补助": "生产性设备投资达到规定额度的技改项目按投资额给予补助",
+    "专精特新中小企业培育": "市级专精特新中小企业的认定条件和申报时间",
+    "小升规奖励": "首次纳入规上统计的工业企业给予一次性奖励",
+    "数字化改造补助": "MES、ERP等数字化改造项目按软硬件投资给予补助",
+    "出口信用保险保费补助": "投保短期出口信用保险的企业可获部分保费补助",
+    "增值税留抵退税": "符合条件的制造业企业可申请退还增量和存量留抵税额",
+    "技能提升补贴": "职工取得职业资格或技能等级证书后可申领补贴",
+    "高新技术企业认定": "认定条件、申报流程和15%的企业所得税优惠税率",
+    "首台（套）装备保险补偿": "首台（套）重大技术装备投保可获保费补偿",
+    "绿色工厂创建奖励": "获评绿色工厂的企业给予奖励",
+    "应急转贷资金": "贷款到期周转困难的企业可申请应急转贷资金过桥",
+    "政府性融资担保降费": "小微企业政府性融资担保费率降至1%以下",
+}
+SEASONAL_POLICIES: dict[int, list[str]] = {
+    2: ["技改补助"],
+    3: ["研发费用加计扣除", "技改补助"],
+    4: ["研发费用加计扣除", "稳岗返还"],
+    5: ["研发费用加计扣除", "稳岗返还", "高新技术企业认定"],
+    6: ["稳岗返还", "高新技术企业认定"],
+    7: ["高新技术企业认定", "专精特新中小企业培育"],
+    8: ["技改补助", "专精特新中小企业培育"],
+    9: ["技改补助"],
+    10: ["研发费用加计扣除"],
+    11: ["小升规奖励"],
+    12: ["小升规奖励", "稳岗返还"],
+}
+SPOT_PROBLEMS = [
+    "企业反映叉车年检预约排期较长，已告知网上预约渠道。",
+    "企业询问稳岗返还到账时间，已当场解答。",
+    "厂区门口两盏路灯不亮，已转告社区安排维修。",
+    "企业反映招工难，已推荐参加镇人力社保站组织的招聘会。",
+    "企业对研发费用归集口径有疑问，已联系税务专员电话辅导。",
+    "消防通道有杂物堆放，已提醒企业当场清理。",
+    "企业反映周边道路货车限行时段不合理，已记录并向街道反映。",
+    "企业询问专精特新申报材料，已发送申报指南。",
+    "员工宿舍电线私拉乱接，已提醒企业整改。",
+    "企业反映雨天污水管网倒灌，已报社区核查。",
+]
+MET_TITLES = ["总经理", "董事长", "法定代表人"]
+MET_DEPARTMENTS = ["办公室", "行政部", "财务部", "生产部", "人事部", "销售部"]
+MET_POSITIONS = ["经理", "主任", "主管"]
+
+# --- meetings ---------------------------------------------------------------------------------
+ROUNDTABLE_PLACE = "灵峰社区亲清家园会议室"
+ROUNDTABLE_CAPACITY = 30
+ROUNDTABLE_AGENDA = (
+    "一、通报本季度走访和诉求办理情况；二、解读近期惠企政策；"
+    "三、企业负责人交流发言，反映问题和建议；四、亲清观察员通报廉情监督情况。"
+)
+ROUNDTABLE_ISSUES = [
+    "工业区货车通行和停车不便",
+    "普工招聘难、员工流动性大",
+    "用电增容排队时间较长",
+    "原材料价格上涨、利润空间收窄",
+    "应收账款回款周期变长",
+    "希望多组织职业技能培训",
+    "希望组织银企对接，降低融资成本",
+    "雨季厂区周边积水",
+    "涉企检查较多，希望合并开展",
+]
+#: (title, department kind or "" for the steward, result when done)
+ROUNDTABLE_FOLLOW_UPS: list[tuple[str, str, str]] = [
+    (
+        "协调供电部门上门查看企业用电增容需求",
+        DepartmentKind.ECONOMY,
+        "已会同供电所现场查看，增容方案已确定。",
+    ),
+    (
+        "汇总企业招工需求，对接外地劳务合作站",
+        DepartmentKind.HUMAN_RESOURCES,
+        "已汇总12家企业用工需求86人，首批工人已到岗。",
+    ),
+    (
+        "安排税务专员上门辅导研发费用加计扣除申报",
+        DepartmentKind.TAX,
+        "税务专员已上门辅导5家企业，申报问题已解决。",
+    ),
+    ("联系交警中队优化工业区货车通行时段", "", "已与交警中队对接，货车通行时段已调整。"),
+    ("组织一次银企对接会", DepartmentKind.COMMERCE, "已组织3家银行与企业对接，7家企业获得授信。"),
+    ("核查工业区雨水管网堵塞情况并督促疏通", "", "已报街道城管科，管网已疏通。"),
+    (
+        "为企业对接电工、焊工等技能培训",
+        DepartmentKind.HUMAN_RESOURCES,
+        "已开办2期技能培训班，46名员工参加。",
+    ),
+    ("整理企业对涉企检查的意见，报送街道", "", "意见已书面报送街道，并在联席会议上通报。"),
+    (
+        "协调集中安排叉车等特种设备检验",
+        DepartmentKind.MARKET,
+        "已协调检验机构集中上门，13台叉车完成检验。",
+    ),
+    (
+        "组织企业开展危险废物规范化管理自查",
+        DepartmentKind.ECOLOGY,
+        "生态环境分局已组织培训，企业自查完成。",
+    ),
+]
+ROUNDTABLE_DECLINE = 0.08
+ROUNDTABLE_NO_REPLY = 0.06
+ROUNDTABLE_ATTEND = 0.9
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    """A dialogue or joint meeting of the demo: where, who, when (days before the load)."""
+
+    kind: str
+    title: str
+    region: str
+    organizer: str
+    days_back: int
+    place: str
+    agenda: str
+    #: department kinds of the region's district that take part
+    departments: tuple[str, ...]
+    issues: tuple[str, ...]
+    #: (title, department kind, result when done)
+    follow_ups: tuple[tuple[str, str, str], ...]
+    chamber: str = ""
+    capacity: int | None = None
+    firms: int = 0  # firms of the region invited
+    users: tuple[str, ...] = ()  # staff invited in person
+
+
+GULIN_DEPARTMENTS = (
+    DepartmentKind.TAX,
+    DepartmentKind.COMMERCE,
+    DepartmentKind.NATURAL_RESOURCES,
+    DepartmentKind.ECOLOGY,
+)
+OTHER_MEETINGS: list[MeetingSpec] = [
+    MeetingSpec(
+        kind="dialogue",
+        title="古林镇政情恳谈会：企业用工和用地专场",
+        region=GULIN,
+        organizer="liujianguo",
+        days_back=150,
+        place="古林镇亲清家园多功能厅",
+        agenda="一、区领导通报全区稳企业促发展举措；二、企业代表发言；三、部门现场答复；"
+        "四、议定需会后落实的事项。",
+        departments=(*GULIN_DEPARTMENTS, DepartmentKind.HUMAN_RESOURCES),
+        issues=("普工缺口大，外地劳务对接渠道少", "扩产缺少用地指标", "环评审批时间长"),
+        follow_ups=(
+            (
+                "研究古林工业社区低效用地再开发方案",
+                DepartmentKind.NATURAL_RESOURCES,
+                "已完成低效用地摸底，首批3宗地块纳入再开发计划。",
+            ),
+            (
+                "对接安徽劳务输出地，建立长期用工合作",
+                DepartmentKind.HUMAN_RESOURCES,
+                "已与安徽两县签订劳务合作协议，输送工人200余名。",
+            ),
+            (
+                "推行环评审批告知承诺制，压缩审批时间",
+                DepartmentKind.ECOLOGY,
+                "告知承诺制已在古林镇试行，审批时间压缩至5个工作日。",
+            ),
+        ),
+        capacity=40,
+        firms=24,
+        users=("zhouhua",),
+    ),
+    MeetingSpec(
+        kind="dialogue",
+        title="古林镇政情恳谈会：减负降本和政策兑现",
+        region=GULIN,
+        organizer="zhouhua",
+        days_back=40,
+        place="古林镇亲清家园多功能厅",
+        agenda="一、解读最新减负降本政策；二、商会会员企业反映政策兑现中的问题；"
+        "三、部门现场答复和议定事项。",
+        departments=(*GULIN_DEPARTMENTS, DepartmentKind.ECONOMY, DepartmentKind.MARKET),
+        issues=("政策兑现材料多、周期长", "出口退税审核慢", "商标被抢注维权难"),
+        follow_ups=(
+            (
+                "梳理惠企政策兑现堵点，推行“免申即享”",
+                DepartmentKind.ECONOMY,
+                "已梳理12项可免申即享的政策，兑现平台已上线。",
+            ),
+            (
+                "开展出口退税加速审核专项行动",
+                DepartmentKind.TAX,
+                "出口退税平均审核时间已压缩至3个工作日。",
+            ),
+            (
+                "为商会会员企业开展商标和专利维权培训",
+                DepartmentKind.MARKET,
+                "已举办知识产权维权培训，38家企业参加。",
+            ),
+        ),
+        chamber="海曙区古林镇商会",
+        capacity=40,
+        firms=20,
+        users=("liujianguo",),
+    ),
+    MeetingSpec(
+        kind="joint",
+        title="海曙区政商联系沟通联席会议",
+        region="海曙区",
+        organizer="sunyue",
+        days_back=18,
+        place="海曙区行政中心3号楼第二会议室",
+        agenda="一、通报全区企业诉求办理和超期督办情况；二、研究古林镇企业反映的共性问题；"
+        "三、部署涉企检查“综合查一次”工作。",
+        departments=tuple(kind for _name, kind in district_departments("海曙区")),
+        issues=("涉企检查多头重复", "用电增容审批慢", "低效工业用地多", "稳岗返还兑付慢"),
+        follow_ups=(
+            (
+                "制定涉企检查“综合查一次”清单，合并同类检查",
+                DepartmentKind.MARKET,
+                "清单已印发，首批合并检查事项22项。",
+            ),
+            (
+                "用电增容审批压缩至15个工作日内，按月通报",
+                DepartmentKind.ECONOMY,
+                "已与供电公司建立月通报机制。",
+            ),
+            (
+                "对古林镇低效工业用地开展摸底，提出再开发方案",
+                DepartmentKind.NATURAL_RESOURCES,
+                "摸底完成，方案已报区政府。",
+            ),
+            (
+                "稳岗返还推行“免申即享”，年底前兑付到位",
+                DepartmentKind.HUMAN_RESOURCES,
+                "已兑付1,286家企业。",
+            ),
+        ),
+        users=("liujianguo", "zhouhua"),
+    ),
+]
+
+# --- pairings, activities, the service group, observers --------------------------------------
+#: kind → weight and what the official notes
+PAIRING_CONTACT_KINDS: dict[str, tuple[int, list[str]]] = {
+    "visit": (
+        45,
+        [
+            "到企业走访，了解扩产项目进展，协调用地指标问题。",
+            "走访企业生产车间，听取企业对营商环境的意见。",
+            "实地查看技改项目，了解设备投资和补助申报情况。",
+        ],
+    ),
+    "call": (
+        35,
+        [
+            "电话了解企业订单和用工情况，企业暂无需要协调的问题。",
+            "电话回访企业前期反映的用电增容问题，已解决。",
+            "电话告知企业新出台的稳岗返还政策。",
+        ],
+    ),
+    "meeting": (
+        20,
+        [
+            "在政情恳谈会上与企业负责人交流，记录融资需求。",
+            "参加企业座谈会，听取企业负责人对涉企检查的意见。",
+        ],
+    ),
+}
+
+ACTIVITY_PLACE = "古林镇亲清家园多功能厅"
+ACTIVITY_CAPACITY = 50
+
+
+@dataclass(frozen=True)
+class ActivitySpec:
+    title: str
+    description: str
+    days: int  # days after the load (negative: before)
+    sections: tuple[str, ...]
+    registered: int  # registrations that held a seat (some cancel later)
+    waiting: int
+    cancelled: int
+    checked_in: float = 0.0  # share of the seats taken that checked in
+    rated: float = 0.0  # share of those checked in that left feedback
+
+
+ACTIVITIES: list[ActivitySpec] = [
+    ActivitySpec(
+        "研发费用加计扣除和高新技术企业认定政策宣讲会",
+        "邀请区税务局、科技局业务骨干解读研发费用加计扣除新政和高新技术企业认定条件，现场答疑。",
+        days=-38,
+        sections=("C",),
+        registered=50,
+        waiting=7,
+        cancelled=3,
+        checked_in=0.86,
+        rated=0.6,
+    ),
+    ActivitySpec(
+        "稳岗返还和技能提升补贴政策宣讲会",
+        "区人力社保局解读稳岗返还、技能提升补贴和以工代训政策，现场指导申领。",
+        days=12,
+        sections=(),
+        registered=50,
+        waiting=6,
+        cancelled=2,
+    ),
+]
+ACTIVITY_FEEDBACK: dict[int, list[str]] = {
+    5: ["讲解很实用，回去就按要求准备申报材料。", "政策讲得很透，现场答疑解决了我们的问题。", ""],
+    4: ["内容不错，希望会后发一份资料。", "时间有点紧，答疑环节可以长一些。", ""],
+    3: ["部分内容和去年差不多。"],
+}
+
+#: the Chunhu group's services: (member department, service, description)
+GROUP_SERVICES: list[tuple[str, str, str]] = [
+    ("奉化区发展和改革局", "项目审批", "企业投资项目备案、核准全程代办，并联审批"),
+    ("莼湖司法所", "法律维权", "合同纠纷、欠款追讨的法律咨询和维权指导"),
+    ("莼湖街道人民调解委员会", "劳资纠纷调处", "劳动争议、工伤纠纷就地调解，问题不出街道"),
+    ("奉化区人民法院莼湖法庭", "诉前调解", "商事纠纷诉前调解和司法确认"),
+    ("莼湖供电所", "用电报装", "新装、增容用电报装上门服务"),
+    ("莼湖自然资源和规划所", "用地规划", "工业用地选址、规划许可咨询"),
+    ("莼湖税务分局", "涉税服务", "税收优惠政策辅导和退税办理"),
+    ("莼湖街道人力社保服务中心", "招工用工", "招聘对接、社保办理和技能培训补贴"),
+]
+#: service → (topic, description, reply)
+GROUP_REQUEST_TEXTS: dict[str, list[tuple[str, str, str]]] = {
+    "项目审批": [
+        (
+            "新厂房项目备案材料咨询",
+            "计划新建一幢5000平方米厂房，项目备案需要哪些材料？",
+            "已指导企业在线完成项目备案，并联办理规划和施工许可。",
+        ),
+        (
+            "技改项目核准进度慢",
+            "技改项目核准已提交一个月，请协调加快。",
+            "已协调相关科室联合审查，核准文件已出具。",
+        ),
+    ],
+    "法律维权": [
+        (
+            "外地客户拖欠货款",
+            "外地客户拖欠货款60余万元，多次催讨无果，请求法律帮助。",
+            "司法所律师出具律师函，对方已分期归还欠款。",
+        ),
+        (
+            "合同条款被对方单方变更",
+            "供应商单方面提高原材料价格，不按合同履行，请求法律指导。",
+            "已提供法律意见，双方在调解下按原合同履行。",
+        ),
+    ],
+    "劳资纠纷调处": [
+        (
+            "员工工伤赔偿纠纷",
+            "员工在车间受伤，双方对赔偿金额分歧较大，请求调解。",
+            "经调解委员会调解，双方达成赔偿协议，当场履行。",
+        ),
+        (
+            "离职员工讨要加班费",
+            "三名离职员工要求补发加班费，希望调解处理。",
+            "核实考勤后，企业补发加班费，双方签订调解协议。",
+        ),
+    ],
+    "诉前调解": [
+        (
+            "买卖合同纠纷诉前调解",
+            "与下游客户的买卖合同纠纷，希望先行调解。",
+            "法庭组织诉前调解，双方达成协议并申请司法确认。",
+        ),
+    ],
+    "用电报装": [
+        (
+            "新厂房用电报装",
+            "新厂房即将投产，需新装一台800千伏安变压器。",
+            "供电所上门勘查，已完成接电。",
+        ),
+        (
+            "用电增容申请",
+            "新增注塑机需要增容，请协调尽快办理。",
+            "增容方案已确定，两周内完成接电。",
+        ),
+    ],
+    "用地规划": [
+        (
+            "厂区加层改造规划咨询",
+            "想在现有厂房上加层，规划上是否允许？",
+            "已出具规划条件，企业可按“零土地”技改办理。",
+        ),
+    ],
+    "涉税服务": [
+        (
+            "留抵退税办理咨询",
+            "企业有较大留抵税额，想了解退税条件和办理流程。",
+            "税务分局已辅导企业提交申请，退税款已到账。",
+        ),
+    ],
+    "招工用工": [
+        (
+            "急招普工30名",
+            "订单增加，急需普工30名，希望帮助对接。",
+            "已组织专场招聘会并对接外地劳务站，28人已到岗。",
+        ),
+        (
+            "技能培训补贴申领",
+            "员工参加焊工培训取得证书，如何申领补贴？",
+            "已指导企业在线申领，补贴已发放。",
+        ),
+    ],
+}
+GROUP_REQUESTS_SOLVED = 23
+GROUP_REQUESTS_OPEN = 3
+GROUP_REQUESTS_CLOSED = 1
+GROUP_REQUEST_DAYS = 730
+GROUP_CLOSE_REASON = "企业已通过其他途径解决，申请关闭。"
+
+OBSERVER_ROUTINE = [
+    "今天的检查很规范。",
+    "今天市场监管所来厂检查，出示了执法证件，检查很规范。",
+    "管家本月按时上门走访，讲解政策很耐心，没有任何吃拿卡要。",
+    "消防检查人员按规定检查，没有接受企业招待。",
+    "税务专员上门辅导加计扣除申报，服务很到位。",
+    "参加了社区企业座谈会，企业反映的问题当场有回应。",
+    "管家帮助企业对接了招工渠道，全程没有收取任何费用。",
+]
+OBSERVER_CONCERNS = [
+    "有自称环保第三方的人员上门推销检测服务，称不做会影响年检，请核实是否与部门有关。",
+    "检查人员在检查时多次提到某家消防器材公司，让人感觉是在推荐指定商家。",
+]
+OBSERVER_FEEDBACK_ROUTINE = 12
+OBSERVER_FEEDBACK_DAYS = 180

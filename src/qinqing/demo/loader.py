@@ -6,13 +6,15 @@ rather than through the per-row services; only the ten named demo accounts go th
 shared by every account the load creates. After the directory come the routing rules and a
 year of demand history before the load moment (``history``), again in bulk: no per-case
 service calls and no per-case audit entries; the one ``demo.load`` entry carries the counts.
+Last comes a year of outreach (``outreach_history``): visits, meetings, pairing contacts,
+activities, the Chunhu group's requests and observers' notes, written the same way.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -40,6 +42,7 @@ from qinqing.outreach.models import ServiceGroup
 from . import data
 from .generate import DemoPlan, generate
 from .history import category_specs, plan_history, write_history
+from .outreach_history import plan_outreach, write_outreach
 
 BATCH = 1000
 M = TypeVar("M", bound=models.Model)
@@ -67,6 +70,17 @@ class LoadResult:
     demands: int
     open_demands: int
     demand_events: int
+    visits: int
+    key_firms: int
+    meetings: int
+    invitations: int
+    follow_ups: int
+    pairing_contacts: int
+    activities: int
+    registrations: int
+    group_services: int
+    group_requests: int
+    observer_feedback: int
 
     def as_dict(self) -> dict[str, int]:
         return {k: int(v) for k, v in self.__dict__.items()}
@@ -278,6 +292,14 @@ class _Writer:
             users=self.users,
             progress=self.progress,
         )
+        outreach = write_outreach(
+            plan_outreach(self.plan, history, self.now),
+            regions=self.regions,
+            firms=self.firms,
+            departments=self.departments,
+            users=self.users,
+            progress=self.progress,
+        )
         roles = [p.role for p in self.plan.people] + [a.role for a in data.DEMO_ACCOUNTS]
         return LoadResult(
             seed=self.plan.seed,
@@ -296,6 +318,7 @@ class _Writer:
             demands=counts.demands,
             open_demands=counts.open_demands,
             demand_events=counts.demand_events,
+            **asdict(outreach),
         )
 
 
@@ -304,7 +327,8 @@ def load(
 ) -> LoadResult:
     """Load the dataset for ``seed`` into an empty directory; raise DemoDataExists if not empty.
 
-    The demand history covers the year before ``now`` (default: the moment of the load).
+    The demand and outreach history covers the year before ``now`` (default: the moment of
+    the load).
     """
     plan = generate(seed)
     with transaction.atomic():

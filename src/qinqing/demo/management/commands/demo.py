@@ -85,7 +85,13 @@ class Command(BaseCommand):
                 f"用户 {result.users} 个（管家 {result.stewards}、观察员 {result.observers}），"
                 f"商会 {result.chambers} 个，结对 {result.pairings} 对，"
                 f"派单规则 {result.routing_rules} 条，"
-                f"诉求 {result.demands} 件（未办结 {result.open_demands}）。"
+                f"诉求 {result.demands} 件（未办结 {result.open_demands}），"
+                f"走访 {result.visits} 次（重点企业 {result.key_firms} 家），"
+                f"会议 {result.meetings} 场（会议事项 {result.follow_ups} 项），"
+                f"结对联系 {result.pairing_contacts} 次，"
+                f"活动 {result.activities} 个（报名 {result.registrations}），"
+                f"服务团诉求 {result.group_requests} 件，"
+                f"观察员反馈 {result.observer_feedback} 条。"
             )
         )
         if verbosity > 0:
