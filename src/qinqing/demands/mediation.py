@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from qinqing.accounts.models import Role
 from qinqing.accounts.scopes import assignments_of, primary_role
@@ -35,10 +36,10 @@ from .models import (
 )
 
 for _action, _label in [
-    ("mediation.open", "受理调解"),
-    ("mediation.session", "记录调解"),
-    ("mediation.close", "调解结案"),
-    ("mediation.view", "查看调解案件"),
+    ("mediation.open", _l("受理调解")),
+    ("mediation.session", _l("记录调解")),
+    ("mediation.close", _l("调解结案")),
+    ("mediation.view", _l("查看调解案件")),
 ]:
     register(_action, _label)
 

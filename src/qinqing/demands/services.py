@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from qinqing.accounts.scopes import primary_role
 from qinqing.audit.actions import register
@@ -53,23 +54,23 @@ from .workflow import (
 )
 
 for _action, _label in [
-    ("demand.submit", "提交诉求"),
-    ("demand.supervise", "督办"),
-    ("demand.note", "办理备注"),
-    ("demand.assist", "发起协办"),
-    ("demand.assist_reply", "协办答复"),
-    ("demand.extension_request", "申请延期"),
-    ("demand.extension_decide", "审批延期"),
-    ("demand.merge", "合并重复诉求"),
-    ("demand.view", "查看诉求"),
-    ("demand.remind", "临期提醒"),
-    ("demand.escalate", "超期督办"),
-    ("routing.set", "设置派单规则"),
-    ("routing.create", "新增派单规则"),
-    ("routing.update", "修改派单规则"),
-    ("category.create", "新增诉求类别"),
-    ("category.update", "修改诉求类别"),
-    *[(f"demand.{a.value}", str(a.label)) for a in Action],
+    ("demand.submit", _l("提交诉求")),
+    ("demand.supervise", _l("督办")),
+    ("demand.note", _l("办理备注")),
+    ("demand.assist", _l("发起协办")),
+    ("demand.assist_reply", _l("协办答复")),
+    ("demand.extension_request", _l("申请延期")),
+    ("demand.extension_decide", _l("审批延期")),
+    ("demand.merge", _l("合并重复诉求")),
+    ("demand.view", _l("查看诉求")),
+    ("demand.remind", _l("临期提醒")),
+    ("demand.escalate", _l("超期督办")),
+    ("routing.set", _l("设置派单规则")),
+    ("routing.create", _l("新增派单规则")),
+    ("routing.update", _l("修改派单规则")),
+    ("category.create", _l("新增诉求类别")),
+    ("category.update", _l("修改诉求类别")),
+    *[(f"demand.{a.value}", a.label) for a in Action],
 ]:
     register(_action, _label)
 
@@ -265,12 +266,12 @@ def _department_for_dispatch(demand: Demand, department_id: Any) -> Department:
 
 
 REQUIRES_NOTE: dict[str, Any] = {
-    Action.RETURN: _("请说明退单理由。"),
-    Action.TRANSFER: _("请说明转办理由。"),
-    Action.WAIT_FIRM: _("请说明需要企业补充的材料。"),
-    Action.REPLY: _("请填写答复内容。"),
-    Action.REJECT: _("请说明不认可的理由。"),
-    Action.CLOSE: _("请填写办结意见。"),
+    Action.RETURN: _l("请说明退单理由。"),
+    Action.TRANSFER: _l("请说明转办理由。"),
+    Action.WAIT_FIRM: _l("请说明需要企业补充的材料。"),
+    Action.REPLY: _l("请填写答复内容。"),
+    Action.REJECT: _l("请说明不认可的理由。"),
+    Action.CLOSE: _l("请填写办结意见。"),
 }
 
 
