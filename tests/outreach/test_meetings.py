@@ -785,3 +785,16 @@ def test_the_capacity_cannot_drop_below_the_registered(desk: Desk) -> None:
     assert "名额不能少于已报名的2家。" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.title == "古林镇第二季度企业座谈会" and meeting.capacity == 3
+
+
+def test_staff_export_the_meetings_they_see_to_excel(client, world) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(world.users["coordinator"])
+    response = client.get("/outreach/meetings/export/")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in sheet[1]][:3] == ["类型", "会议名称", "区域"]
+    client.force_login(world.users["enterprise"])
+    assert client.get("/outreach/meetings/export/").status_code == 403

@@ -6,6 +6,7 @@ app_name = "meetings"
 urlpatterns = [
     path("", views.meeting_list, name="list"),
     path("new/", views.meeting_create, name="create"),
+    path("export/", views.meeting_export, name="export"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar.ics", views.my_ical, name="my_ical"),
     path("feed/<int:user_id>/<str:token>.ics", views.feed, name="feed"),
