@@ -10,7 +10,7 @@ import pytest
 
 from qinqing.accounts.models import Role, User
 from qinqing.accounts.services import role_grant
-from qinqing.directory.models import Department, Enterprise, Region, RegionLevel
+from qinqing.directory.models import Chamber, Department, Enterprise, Region, RegionLevel
 
 from .factories import DepartmentFactory, EnterpriseFactory, RegionFactory, UserFactory
 
@@ -82,6 +82,7 @@ def world(db: Any) -> World:
         Role.SYSTEM_ADMIN: {},
         Role.SECURITY_ADMIN: {},
         Role.AUDIT_ADMIN: {},
+        Role.CHAMBER: {"chamber": Chamber.objects.create(name="海曙区工商联", region=district)},
     }
     for role, scope in scopes.items():
         user = UserFactory(username=role.value, display_name=f"{role.label}测试")

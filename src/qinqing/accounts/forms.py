@@ -30,3 +30,4 @@ class GrantForm(forms.Form):
     enterprise_uscc = forms.CharField(
         label=_("企业统一社会信用代码"), required=False, max_length=18
     )
+    chamber_id = forms.IntegerField(label=_("商会编号"), required=False, min_value=1)

@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全管理员")
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
+    CHAMBER = "chamber", _("商会联络员")
 
 
 #: which kind of scope each role must carry
@@ -29,6 +30,7 @@ REGION_ROLES = {Role.STEWARD, Role.COORDINATOR, Role.OFFICIAL, Role.SUPERVISOR}
 ENTERPRISE_ROLES = {Role.ENTERPRISE, Role.OBSERVER}
 DEPARTMENT_ROLES = {Role.HANDLER}
 ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+CHAMBER_ROLES = {Role.CHAMBER}
 
 
 class User(AbstractUser):
@@ -78,6 +80,14 @@ class RoleAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="role_assignments",
     )
+    chamber = models.ForeignKey(
+        "directory.Chamber",
+        verbose_name=_("商会"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
     granted_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -105,9 +115,17 @@ class RoleAssignment(models.Model):
                 name="role_once_per_enterprise",
             ),
             models.UniqueConstraint(
+                fields=["user", "role", "chamber"],
+                condition=models.Q(chamber__isnull=False),
+                name="role_once_per_chamber",
+            ),
+            models.UniqueConstraint(
                 fields=["user", "role"],
                 condition=models.Q(
-                    region__isnull=True, department__isnull=True, enterprise__isnull=True
+                    region__isnull=True,
+                    department__isnull=True,
+                    enterprise__isnull=True,
+                    chamber__isnull=True,
                 ),
                 name="role_once_unscoped",
             ),
@@ -138,12 +156,20 @@ class RoleAssignment(models.Model):
                         department__isnull=True,
                         enterprise__isnull=True,
                     )
-                ),
+                    | models.Q(
+                        role__in=sorted(r.value for r in CHAMBER_ROLES),
+                        chamber__isnull=False,
+                        region__isnull=True,
+                        department__isnull=True,
+                        enterprise__isnull=True,
+                    )
+                )
+                & (models.Q(chamber__isnull=True) | models.Q(role__in=["chamber"])),
             ),
         ]
 
     def __str__(self) -> str:
-        scope = self.region or self.department or self.enterprise
+        scope = self.region or self.department or self.enterprise or self.chamber
         return f"{self.get_role_display()}" + (f" · {scope}" if scope else "")
 
 

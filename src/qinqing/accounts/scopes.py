@@ -16,7 +16,7 @@ def assignments_of(user: Any) -> list[RoleAssignment]:
     if cached is None:
         cached = list(
             RoleAssignment.objects.filter(user=user).select_related(
-                "region", "department", "department__region", "enterprise"
+                "region", "department", "department__region", "enterprise", "chamber"
             )
         )
         setattr(user, _CACHE_ATTR, cached)

@@ -21,6 +21,7 @@ from qinqing.common.errors import Conflict, NotPermitted, ServiceError
 from .backends import find_user
 from .models import (
     ADMIN_ROLES,
+    CHAMBER_ROLES,
     DEPARTMENT_ROLES,
     ENTERPRISE_ROLES,
     REGION_ROLES,
@@ -138,11 +139,14 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     return user
 
 
-def _scope_error(role: str, region: Any, department: Any, enterprise: Any) -> str | None:
+def _scope_error(
+    role: str, region: Any, department: Any, enterprise: Any, chamber: Any = None
+) -> str | None:
     given = {
         "region": region is not None,
         "department": department is not None,
         "enterprise": enterprise is not None,
+        "chamber": chamber is not None,
     }
     needed = (
         "region"
@@ -151,12 +155,19 @@ def _scope_error(role: str, region: Any, department: Any, enterprise: Any) -> st
         if role in ENTERPRISE_ROLES
         else "department"
         if role in DEPARTMENT_ROLES
+        else "chamber"
+        if role in CHAMBER_ROLES
         else None
     )
     if needed is None and any(given.values()):
         return _("管理员角色不限定范围，请勿选择区域、部门或企业。")
     if needed and (not given[needed] or sum(given.values()) != 1):
-        labels = {"region": _("区域"), "department": _("部门"), "enterprise": _("企业")}
+        labels = {
+            "region": _("区域"),
+            "department": _("部门"),
+            "enterprise": _("企业"),
+            "chamber": _("商会"),
+        }
         return _("角色“%(role)s”须且只须指定一个%(scope)s。") % {
             "role": Role(role).label,
             "scope": labels[needed],
@@ -173,6 +184,7 @@ def role_grant(
     region: Any = None,
     department: Any = None,
     enterprise: Any = None,
+    chamber: Any = None,
 ) -> RoleAssignment:
     """Grant a role. Only the security admin may; no one holds two admin duties."""
     if actor is not None:
@@ -181,7 +193,7 @@ def role_grant(
             raise NotPermitted(_("不能给自己授予角色。"))
     if role not in Role.values:
         raise ServiceError(_("未知角色：%(role)s。") % {"role": role})
-    error = _scope_error(role, region, department, enterprise)
+    error = _scope_error(role, region, department, enterprise, chamber)
     if error:
         raise ServiceError(error)
     if role in ADMIN_ROLES:
@@ -193,7 +205,12 @@ def role_grant(
         if other_admin:
             raise Conflict(_("三员分立：同一账户不能同时担任两种管理员角色。"))
     duplicate = RoleAssignment.objects.filter(
-        user=user, role=role, region=region, department=department, enterprise=enterprise
+        user=user,
+        role=role,
+        region=region,
+        department=department,
+        enterprise=enterprise,
+        chamber=chamber,
     ).exists()
     if duplicate:
         raise Conflict(_("该用户已拥有此角色和范围。"))
@@ -205,6 +222,7 @@ def role_grant(
                 region=region,
                 department=department,
                 enterprise=enterprise,
+                chamber=chamber,
                 granted_by=actor,
             )
     except IntegrityError as exc:
@@ -217,7 +235,7 @@ def role_grant(
         actor=actor,
         action="role.grant",
         obj=user,
-        changes={"role": role, "scope": str(region or department or enterprise or "")},
+        changes={"role": role, "scope": str(region or department or enterprise or chamber or "")},
     )
     return assignment
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from qinqing.common.errors import ServiceError
 from qinqing.common.pagination import paginate
-from qinqing.directory.models import Department, Enterprise, Region
+from qinqing.directory.models import Chamber, Department, Enterprise, Region
 
 from . import selectors, services
 from .forms import GrantForm, LoginForm, PasswordChangeForm
@@ -104,6 +104,11 @@ def _scope_objects(form: GrantForm) -> dict[str, Any]:
         if enterprise is None:
             form.add_error("enterprise_uscc", _("找不到该企业。"))
         scope["enterprise"] = enterprise
+    if data.get("chamber_id"):
+        chamber = Chamber.objects.filter(pk=data["chamber_id"]).first()
+        if chamber is None:
+            form.add_error("chamber_id", _("找不到该商会。"))
+        scope["chamber"] = chamber
     return scope
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from qinqing.accounts.models import Role
 from qinqing.accounts.scopes import assignments_of
 from qinqing.directory.models import Enterprise
+from qinqing.directory.selectors import consenting_members
 
 from .models import Assist
 
@@ -25,6 +26,9 @@ def demand_scope(user: Any) -> Q:
             condition |= Q(region_path__startswith=a.region.path)
         elif a.role == Role.ENTERPRISE and a.enterprise_id is not None:
             condition |= Q(enterprise_id=a.enterprise_id)
+        elif a.role == Role.CHAMBER and a.chamber_id is not None:
+            # only what the chamber raised, for members whose consent still stands
+            condition |= Q(channel="chamber", enterprise_id__in=consenting_members(a.chamber_id))
         elif a.role == Role.HANDLER and a.department_id is not None:
             assisted = Assist.objects.filter(department_id=a.department_id).values("demand_id")
             condition |= Q(department_id=a.department_id) | Q(pk__in=assisted)
@@ -48,6 +52,12 @@ def submit_channels(user: Any, enterprise: Enterprise) -> list[str]:
             channels += ["phone", "visit"]
             if _has_chamber_consent(enterprise):
                 channels.append("chamber")  # the coordinator records what the chamber raised
+        elif (
+            a.role == Role.CHAMBER
+            and a.chamber_id is not None
+            and consenting_members(a.chamber_id).filter(enterprise_id=enterprise.pk).exists()
+        ):
+            channels.append("chamber")
     return list(dict.fromkeys(channels))
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("new/", views.submit, name="submit"),
     path("new/steward/", views.submit_steward, name="submit_steward"),
     path("new/phone/", views.submit_phone, name="submit_phone"),
+    path("new/chamber/", views.submit_chamber, name="submit_chamber"),
     path("<int:demand_id>/", views.detail, name="detail"),
     path("<int:demand_id>/submitted/", views.submitted, name="submitted"),
     path("<int:demand_id>/act/", views.act, name="act"),

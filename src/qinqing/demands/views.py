@@ -455,6 +455,7 @@ SUBMIT_TITLES = {
     Channel.PORTAL: gettext_lazy("提交诉求"),
     Channel.STEWARD: gettext_lazy("代企业提交诉求"),
     Channel.PHONE: gettext_lazy("电话登记诉求"),
+    Channel.CHAMBER: gettext_lazy("商会代会员提交诉求"),
 }
 
 
@@ -528,6 +529,13 @@ def submit(request: HttpRequest) -> HttpResponse:
 def submit_steward(request: HttpRequest) -> HttpResponse:
     """陈刚 raises a demand for one of his firms."""
     return _submit(request, Channel.STEWARD)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit_chamber(request: HttpRequest) -> HttpResponse:
+    """A chamber's liaison raises a demand for a member that consented."""
+    return _submit(request, Channel.CHAMBER)
 
 
 @login_required

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from qinqing.accounts.models import (
     ADMIN_ROLES,
+    CHAMBER_ROLES,
     DEPARTMENT_ROLES,
     ENTERPRISE_ROLES,
     REGION_ROLES,
@@ -58,6 +59,7 @@ from qinqing.common.uscc import normalize, uscc_error
 
 from . import selectors
 from .models import (
+    Chamber,
     Department,
     Enterprise,
     IndustrySection,
@@ -634,6 +636,15 @@ def _scope_for(role: str, text: str) -> tuple[dict[str, Any], list[str]]:
                 _field_error(COL_SCOPE, _("找不到统一社会信用代码为“%(code)s”的企业。"), code=uscc)
             ]
         return {"enterprise": enterprise}, []
+    if role in CHAMBER_ROLES:
+        chamber = (
+            Chamber.objects.filter(pk=int(text)).first()
+            if text.isdigit()
+            else Chamber.objects.filter(name=text).first()
+        )
+        if chamber is None:
+            return {}, [_field_error(COL_SCOPE, _("找不到商会“%(name)s”。"), name=text)]
+        return {"chamber": chamber}, []
     return {}, []
 
 
@@ -860,7 +871,9 @@ def people_export_table(*, user: Any) -> ExportTable:
     """Every account with one row per role, in the import's columns; phones masked."""
     if not can_import_people(user):
         raise NotPermitted(_("您没有导出人员的权限。"))
-    assignments = RoleAssignment.objects.select_related("region", "department", "enterprise")
+    assignments = RoleAssignment.objects.select_related(
+        "region", "department", "enterprise", "chamber"
+    )
     users = User.objects.order_by("username").prefetch_related(
         _prefetch("role_assignments", assignments)
     )
@@ -872,6 +885,8 @@ def people_export_table(*, user: Any) -> ExportTable:
             return str(a.department.pk)
         if a.enterprise is not None:
             return a.enterprise.uscc
+        if a.chamber is not None:
+            return a.chamber.name
         return ""
 
     def rows() -> Iterator[Sequence[Any]]:

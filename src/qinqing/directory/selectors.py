@@ -12,6 +12,17 @@ from qinqing.accounts.scopes import assignments_of, has_role
 from .models import Department, Enterprise, Region, RegionLevel, ServiceHome
 
 
+def consenting_members(chamber_id: int) -> Any:
+    """Member firms that have consented that the chamber acts for them (a subquery)."""
+    from qinqing.outreach.models import ChamberConsent
+
+    return ChamberConsent.objects.filter(
+        chamber_id=chamber_id,
+        revoked_at__isnull=True,
+        enterprise__chambermembership__chamber_id=chamber_id,
+    ).values("enterprise_id")
+
+
 def enterprise_scope(user: Any) -> Q | None:
     """A filter for the firms ``user`` may see; None means every firm."""
     if has_role(user, Role.SYSTEM_ADMIN):
@@ -24,6 +35,8 @@ def enterprise_scope(user: Any) -> Q | None:
             condition |= Q(pk=a.enterprise_id)
         elif a.department is not None:
             condition |= Q(grid__path__startswith=a.department.region.path)
+        elif a.chamber_id is not None:
+            condition |= Q(pk__in=consenting_members(a.chamber_id))
         if a.role == Role.OFFICIAL:
             condition |= Q(pairings__official=user)
     return condition

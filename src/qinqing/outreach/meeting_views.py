@@ -483,8 +483,8 @@ def meeting_export(request: HttpRequest) -> HttpResponse:
             timezone.localtime(m.starts_at).strftime("%Y-%m-%d %H:%M"),
             m.place,
             str(m.get_status_display()),
-            m.registered_count,
-            m.waitlisted_count,
+            getattr(m, "registered_count", 0),
+            getattr(m, "waitlisted_count", 0),
         ]
         for m in qs[:10000]
     )
