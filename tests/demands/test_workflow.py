@@ -397,3 +397,12 @@ def test_two_handlers_acting_at_once_one_wins_and_the_other_is_told(world) -> No
     demand.refresh_from_db()
     assert demand.state == State.ACCEPTED and demand.version == 2
     assert DemandEvent.objects.filter(demand=demand, action="accept").count() == 1
+
+
+def test_the_inbox_index_holds_exactly_the_open_states() -> None:
+    """The partial index's condition must stay equal to OPEN_STATES, or PostgreSQL stops
+    using it for the inbox (it can only prove the same list implies the condition)."""
+    from qinqing.demands.workflow import OPEN_STATES
+
+    index = next(i for i in Demand._meta.indexes if i.name == "demand_inbox_open")
+    assert sorted(index.condition.children[0][1]) == sorted(s.value for s in OPEN_STATES)

@@ -176,6 +176,23 @@ class Demand(models.Model):
             models.Index(fields=["enterprise", "submitted_at"], name="demand_by_firm"),
             models.Index(fields=["state", "resolve_due_at"], name="demand_open_due"),
             models.Index(fields=["submitted_at"], name="demand_submitted"),
+            # the handler inbox: open cases of a department, nearest deadline first; the
+            # partial index lets PostgreSQL read the first page in order and stop (bench/)
+            models.Index(
+                fields=["department", "resolve_due_at", "id"],
+                condition=models.Q(
+                    state__in=[
+                        "submitted",
+                        "dispatched",
+                        "accepted",
+                        "in_progress",
+                        "waiting_firm",
+                        "replied",
+                        "disputed",
+                    ]
+                ),
+                name="demand_inbox_open",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -155,10 +155,11 @@ class Timers:
 
 
 def timers_for(category: Category, start: datetime) -> Timers:
+    calendar = WorkingCalendar()  # one read of the admin days for the three deadlines
     return Timers(
-        accept=deadline_after(start, category.acceptance_days),
-        response=deadline_after(start, category.response_days),
-        resolve=deadline_after(start, category.resolution_days),
+        accept=calendar.deadline_after(start, category.acceptance_days),
+        response=calendar.deadline_after(start, category.response_days),
+        resolve=calendar.deadline_after(start, category.resolution_days),
     )
 
 
