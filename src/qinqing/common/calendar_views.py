@@ -21,6 +21,7 @@ from qinqing.accounts.permissions import is_system_admin
 
 from . import selectors, services, workdays
 from .errors import ServiceError
+from .forms import apply_service_error
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -118,11 +119,7 @@ def calendar_days(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ServiceError as exc:
-            for field, errors in exc.field_errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.field_errors:
-                form.add_error(None, exc.message)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("已设置%(n)d天。") % {"n": len(changed)})
             return redirect(_page_url(data["date"].year))

@@ -322,15 +322,3 @@ class RoutingRuleForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = queryset
-
-
-def apply_service_error(form: forms.Form, exc: Any) -> None:
-    """Put a ServiceError's messages on ``form``: each field's next to it, the summary on top."""
-    shown: set[str] = set()
-    for field, messages in (exc.field_errors or {}).items():
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, message)
-                shown.add(str(message))
-    if str(exc.message) not in shown:
-        form.add_error(None, exc.message)

@@ -31,6 +31,7 @@ from qinqing.accounts.models import Role
 from qinqing.accounts.scopes import assignments_of, has_role, roles_of
 from qinqing.audit.actions import register
 from qinqing.common.errors import ServiceError
+from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.common.workdays import SHANGHAI
@@ -56,7 +57,6 @@ from .forms import (
     RoutingRuleForm,
     SubmitForm,
     TimelineNoteForm,
-    apply_service_error,
 )
 from .models import Assist, Attachment, Channel, Demand, Extension
 from .permissions import REGION_READERS, is_staff_of_demand, submit_channels

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qinqing.accounts.models import Role
 from qinqing.accounts.scopes import has_role
 from qinqing.common.errors import ServiceError
+from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.directory.models import Chamber, Department, Enterprise, IndustrySection, Region
@@ -40,18 +41,6 @@ from .models import (
 )
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-def apply_service_error(form: forms.Form, exc: ServiceError) -> None:
-    """Each message next to its field; the summary on top when no field shows it."""
-    shown: set[str] = set()
-    for name, errors in (exc.field_errors or {}).items():
-        if name in form.fields:
-            for message in errors:
-                form.add_error(name, message)
-                shown.add(str(message))
-    if str(exc.message) not in shown:
-        form.add_error(None, exc.message)
 
 
 def _int(value: Any) -> int | None:

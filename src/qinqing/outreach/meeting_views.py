@@ -28,10 +28,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qinqing.accounts.models import Role, User
 from qinqing.accounts.scopes import has_role
 from qinqing.common.errors import ServiceError
+from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.common.workdays import SHANGHAI
-from qinqing.demands.forms import apply_service_error, category_choices
+from qinqing.demands.forms import category_choices
 from qinqing.demands.models import Category
 from qinqing.demands.permissions import submit_channels
 from qinqing.demands.selectors import categories_active

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from qinqing.common.errors import ServiceError
+from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.common.workdays import SHANGHAI
@@ -326,14 +327,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                 category=form.categories.get(data["category"]) if data["category"] else None,
             )
         except ServiceError as exc:
-            shown = set()
-            for name, errors in exc.field_errors.items():
-                if name in form.fields:
-                    for message in errors:
-                        form.add_error(name, message)
-                        shown.add(str(message))
-            if str(exc.message) not in shown:
-                form.add_error(None, exc.message)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("走访已记录。"))
             if visit.demand is not None:
@@ -594,17 +588,6 @@ class KeyFirmForm(forms.Form):
     )
 
 
-def _apply(form: forms.Form, exc: ServiceError) -> None:
-    shown = set()
-    for name, errors in exc.field_errors.items():
-        if name in form.fields:
-            for message in errors:
-                form.add_error(name, message)
-                shown.add(str(message))
-    if str(exc.message) not in shown:
-        form.add_error(None, exc.message)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def rules(request: HttpRequest) -> HttpResponse:
@@ -630,7 +613,7 @@ def rules(request: HttpRequest) -> HttpResponse:
                 key_firm_visits_per_month=rule_form.cleaned_data["key_firm_visits_per_month"],
             )
         except ServiceError as exc:
-            _apply(rule_form, exc)
+            apply_service_error(rule_form, exc)
         else:
             messages.success(request, _("已保存%(r)s的走访规则。") % {"r": region.name})
             return redirect("outreach:visits:rules")
@@ -665,7 +648,7 @@ def rules(request: HttpRequest) -> HttpResponse:
                     reason=key_form.cleaned_data["reason"],
                 )
             except ServiceError as exc:
-                _apply(key_form, exc)
+                apply_service_error(key_form, exc)
             else:
                 messages.success(request, _("已将%(f)s列为重点企业。") % {"f": candidates[0].name})
                 return redirect("outreach:visits:rules")
