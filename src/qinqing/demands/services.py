@@ -89,13 +89,14 @@ def _event(
     internal: bool = False,
     department: Department | None = None,
     at: datetime | None = None,
+    to_state: str | None = None,
 ) -> DemandEvent:
     event = DemandEvent.objects.create(
         demand=demand,
         action=action,
         actor=actor if getattr(actor, "pk", None) else None,
         from_state=before,
-        to_state=demand.state,
+        to_state=to_state or demand.state,
         note=note,
         internal=internal,
         department=department or demand.department,
@@ -216,10 +217,7 @@ def demand_submit(
     if department is not None:
         demand.state, demand.department, demand.dispatched_at = State.DISPATCHED, department, now
     demand.save()
-    submitted = _event(demand, actor=actor, action="submit", at=now)
-    if submitted.to_state != State.SUBMITTED:
-        submitted.to_state = State.SUBMITTED
-        submitted.save(update_fields=["to_state"])
+    _event(demand, actor=actor, action="submit", at=now, to_state=State.SUBMITTED)
     if department is not None:
         _event(
             demand,
