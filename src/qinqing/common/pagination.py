@@ -11,3 +11,12 @@ from django.core.paginator import Page, Paginator
 def paginate(queryset: Any, page: Any, per_page: int | None = None) -> Page:
     paginator = Paginator(queryset, per_page or settings.DIRECTORY_PAGE_SIZE)
     return paginator.get_page(page)
+
+
+def page_fields(current: Page) -> dict[str, int]:
+    """The paging fields of every API list response: total count, this page, page count."""
+    return {
+        "count": current.paginator.count,
+        "page": current.number,
+        "pages": current.paginator.num_pages,
+    }

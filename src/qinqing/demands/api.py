@@ -21,7 +21,7 @@ from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
 from qinqing.common.errors import NotPermitted, ServiceError
-from qinqing.common.pagination import paginate
+from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.selectors import enterprises_visible_to
 
@@ -369,9 +369,7 @@ def _page(qs: QuerySet[Demand], page: int) -> dict[str, Any]:
     current = paginate(qs, page, PER_PAGE)
     now = timezone.now()
     return {
-        "count": current.paginator.count,
-        "page": current.number,
-        "pages": current.paginator.num_pages,
+        **page_fields(current),
         "items": [_demand(d, now) for d in current.object_list],
     }
 

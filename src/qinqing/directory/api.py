@@ -112,13 +112,11 @@ def _enterprise(e: Enterprise) -> dict[str, Any]:
 
 
 def _page(qs: Any, page: int, per_page: int, convert: Any) -> dict[str, Any]:
-    from qinqing.common.pagination import paginate
+    from qinqing.common.pagination import page_fields, paginate
 
     current = paginate(qs, page, per_page)
     return {
-        "count": current.paginator.count,
-        "page": current.number,
-        "pages": current.paginator.num_pages,
+        **page_fields(current),
         "items": [convert(x) for x in current.object_list],
     }
 

@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
 from qinqing.common.errors import NotPermitted, ServiceError
-from qinqing.common.pagination import paginate
+from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Chamber, Enterprise, IndustrySection
 from qinqing.directory.selectors import regions_all
@@ -214,9 +214,7 @@ def activity_list(
     )
     current = paginate(qs, page, PER_PAGE)
     return {
-        "count": current.paginator.count,
-        "page": current.number,
-        "pages": current.paginator.num_pages,
+        **page_fields(current),
         "items": [
             _activity(a, a.registered_count, a.waitlisted_count)  # type: ignore[attr-defined]
             for a in current.object_list
@@ -525,9 +523,7 @@ def group_request_list(
     qs = groups.group_request_list(user=user, group=group, status=status.value if status else "")
     current = paginate(qs, page, PER_PAGE)
     return {
-        "count": current.paginator.count,
-        "page": current.number,
-        "pages": current.paginator.num_pages,
+        **page_fields(current),
         "items": [_group_request(user, r) for r in current.object_list],
     }
 
@@ -1020,8 +1016,6 @@ def observer_feedback_list(request: HttpRequest, filters: Query[FeedbackFilters]
     items = list(current.object_list)
     liaison.feedback_record_view(actor=user, items=items)
     return {
-        "count": current.paginator.count,
-        "page": current.number,
-        "pages": current.paginator.num_pages,
+        **page_fields(current),
         "items": [_feedback(f) for f in items],
     }

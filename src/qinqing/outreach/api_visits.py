@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
 from qinqing.common.errors import ServiceError
-from qinqing.common.pagination import paginate
+from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Region
 from qinqing.directory.selectors import enterprises_visible_to
@@ -251,9 +251,7 @@ def visit_list(
     ).prefetch_related("files")
     current = paginate(qs, page, PER_PAGE)
     return {
-        "count": current.paginator.count,
-        "page": current.number,
-        "pages": current.paginator.num_pages,
+        **page_fields(current),
         "items": [_visit(v) for v in current.object_list],
     }
 
@@ -323,9 +321,7 @@ def visit_plan(
     return {
         "month": f"{plan.month:%Y-%m}",
         "counts": plan.counts,
-        "count": current.paginator.count,
-        "page": current.number,
-        "pages": current.paginator.num_pages,
+        **page_fields(current),
         "items": [
             {
                 "enterprise_id": f.pk,
