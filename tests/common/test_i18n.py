@@ -1,15 +1,20 @@
 """The English translation: complete, well-formed, compiled and actually used.
 
-The catalogue is ``src/qinqing/locale/en/LC_MESSAGES/django.po``; its msgids are the Chinese
-strings of the code and the templates. The compiled ``.mo`` is not committed: the fixture
-below compiles it when it is missing or older than the ``.po``.
+The main catalogue is ``src/qinqing/locale/en/LC_MESSAGES/django.po``; an app may keep its
+own next to its code (``src/qinqing/<app>/locale/en/LC_MESSAGES/django.po``, found by
+Django for every installed app). Their msgids are the Chinese strings of the code and the
+templates; every catalogue is checked the same way, and together they must hold every
+string. The compiled ``.mo`` files are not committed: the fixture below compiles each one
+that is missing or older than its ``.po``.
 
 When a test here fails because the catalogue is out of date, refresh and translate it::
 
     cd src/qinqing && QINQING_HOME=../.. PYTHONPATH=.. ../../.venv/bin/django-admin \\
         makemessages -l en --no-obsolete --no-location --settings=qinqing.config.settings
 
-then give every new or fuzzy entry its English (and drop the fuzzy flag).
+(or the same inside an app's directory, for an app's own catalogue, with ``PYTHONPATH`` and
+``QINQING_HOME`` pointing at the checkout), then give every new or fuzzy entry its English
+(and drop the fuzzy flag).
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ PACKAGE_DIR = Path(settings.LOCALE_PATHS[0]).parent
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 PO_FILE = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
+# the main catalogue first, then the apps' own
+APP_PO_FILES = sorted(PACKAGE_DIR.glob("*/**/locale/en/LC_MESSAGES/django.po"))
+PO_FILES = [PO_FILE, *APP_PO_FILES]
 
 
 # --- a tiny .po reader ------------------------------------------------------------------------
@@ -118,9 +126,10 @@ def read_po(path: Path) -> list[Entry]:
     return entries
 
 
-def messages(path: Path = PO_FILE) -> list[Entry]:
-    """The translatable entries (without the header)."""
-    return [e for e in read_po(path) if e.msgid != "" or e.msgctxt is not None]
+def messages(path: Path | None = None) -> list[Entry]:
+    """The translatable entries (without the header) of one catalogue, or of them all."""
+    paths = [path] if path is not None else PO_FILES
+    return [e for p in paths for e in read_po(p) if e.msgid != "" or e.msgctxt is not None]
 
 
 # %(name)s conversions, with flags and width ("%(m)02d"); unnamed ones without them, so
@@ -151,17 +160,19 @@ def comparable(found: list[str]) -> tuple[set[str], list[str]]:
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogue() -> Path:
-    """Compile the .po when its .mo is missing or stale, then make Django read it again."""
-    if not MO_FILE.exists() or MO_FILE.stat().st_mtime < PO_FILE.stat().st_mtime:
-        if shutil.which("msgfmt") is None:
-            pytest.fail(
-                "GNU gettext's msgfmt is needed to compile the translations (make messages)"
-            )
-        # compilemessages walks the current directory for more locale directories; start it
-        # inside ours so that it never wanders into a virtualenv or the whole checkout.
-        with contextlib.chdir(LOCALE_DIR):
-            call_command("compilemessages", locale=["en"], verbosity=0)
-        assert MO_FILE.exists()
+    """Compile each .po whose .mo is missing or stale, then make Django read them again."""
+    for po in PO_FILES:
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            if shutil.which("msgfmt") is None:
+                pytest.fail(
+                    "GNU gettext's msgfmt is needed to compile the translations (make messages)"
+                )
+            # compilemessages walks the current directory for more locale directories; start
+            # it inside the catalogue's own so that it never wanders into a virtualenv.
+            with contextlib.chdir(po.parent.parent.parent):
+                call_command("compilemessages", locale=["en"], verbosity=0)
+            assert mo.exists()
     # Forget catalogues read before the .mo existed (what Django's autoreloader does).
     translation_file_changed(sender=None, file_path=MO_FILE)
     return MO_FILE
@@ -186,13 +197,15 @@ def test_the_reader_understands_plurals_contexts_flags_and_continuations(tmp_pat
     assert entry.flags == {"fuzzy", "python-format"}
 
 
-def test_the_catalogue_has_entries_and_a_proper_header() -> None:
-    header = read_po(PO_FILE)[0]
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: str(p.relative_to(PACKAGE_DIR)))
+def test_the_catalogue_has_entries_and_a_proper_header(po: Path) -> None:
+    header = read_po(po)[0]
     assert header.msgid == ""
     assert "fuzzy" not in header.flags
     assert "Language: en\n" in header.msgstr[0]
     assert "charset=UTF-8" in header.msgstr[0]
-    assert len(messages()) > 300
+    assert len(messages(PO_FILE)) > 300
+    assert messages(po)
 
 
 def test_every_entry_is_translated_and_none_is_fuzzy() -> None:
@@ -257,12 +270,13 @@ def test_every_translation_keeps_the_markup_of_its_msgid() -> None:
     assert not mismatches, mismatches
 
 
-def test_gettext_checks_the_catalogue_too() -> None:
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: str(p.relative_to(PACKAGE_DIR)))
+def test_gettext_checks_the_catalogue_too(po: Path) -> None:
     """msgfmt --check validates the python-format strings and the header on its own."""
     if shutil.which("msgfmt") is None:
         pytest.skip("GNU gettext is not installed")
     result = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(PO_FILE)],
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)],
         capture_output=True,
         text=True,
         check=False,

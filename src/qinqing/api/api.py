@@ -78,5 +78,27 @@ def _register() -> None:
     api.add_router("/outreach", meetings_router)
     api.add_router("/outreach", liaison_router)
 
+    from qinqing.consultation.api import router as surveys_router
+    from qinqing.consultation.drafts.api import router as drafts_router
+    from qinqing.exemption.api import router as exemption_router
+    from qinqing.index.api import router as index_router
+    from qinqing.integrity.api import router as integrity_router
+    from qinqing.integrity.relations.api import router as relations_router
+    from qinqing.integrity.reports.api import router as reports_router
+    from qinqing.notices.api import router as notices_router
+    from qinqing.notices.emergency.api import router as emergency_router
+    from qinqing.notices.matching.api import router as matching_router
+
+    api.add_router("/surveys", surveys_router)
+    api.add_router("/drafts", drafts_router)
+    api.add_router("/notices", notices_router)
+    api.add_router("/matching", matching_router)
+    api.add_router("/emergency", emergency_router)
+    api.add_router("/integrity", integrity_router)
+    api.add_router("/relations", relations_router)
+    api.add_router("/reports", reports_router)
+    api.add_router("/exemption", exemption_router)
+    api.add_router("/index", index_router)
+
 
 _register()

@@ -12,9 +12,10 @@ activities, the Chunhu group's requests and observers' notes, written the same w
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -40,6 +41,8 @@ from qinqing.directory.models import (
 from qinqing.outreach.models import ServiceGroup
 
 from . import data
+from .context import DemoContext
+from .extensions import ORDER as EXTENSION_ORDER
 from .generate import DemoPlan, generate
 from .history import category_specs, plan_history, write_history
 from .outreach_history import plan_outreach, write_outreach
@@ -81,9 +84,14 @@ class LoadResult:
     group_services: int
     group_requests: int
     observer_feedback: int
+    # each app's demo extension: app label → {count name: count}
+    extras: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
-        return {k: int(v) for k, v in self.__dict__.items()}
+        counts = {k: int(v) for k, v in self.__dict__.items() if k != "extras"}
+        for label, extra in self.extras.items():
+            counts.update({f"{label}.{name}": int(n) for name, n in extra.items()})
+        return counts
 
 
 def existing_data() -> str | None:
@@ -300,6 +308,20 @@ class _Writer:
             users=self.users,
             progress=self.progress,
         )
+        context = DemoContext(
+            plan=self.plan,
+            history=history,
+            now=self.now,
+            regions=self.regions,
+            firms=self.firms,
+            departments=self.departments,
+            users=self.users,
+            progress=self.progress,
+        )
+        extras = {
+            label: importlib.import_module(f"qinqing.demo.extensions.{label}").write(context)
+            for label in EXTENSION_ORDER
+        }
         roles = [p.role for p in self.plan.people] + [a.role for a in data.DEMO_ACCOUNTS]
         return LoadResult(
             seed=self.plan.seed,
@@ -319,6 +341,7 @@ class _Writer:
             open_demands=counts.open_demands,
             demand_events=counts.demand_events,
             **asdict(outreach),
+            extras={label: counts for label, counts in extras.items() if counts},
         )
 
 

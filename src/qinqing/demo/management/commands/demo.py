@@ -94,6 +94,9 @@ class Command(BaseCommand):
                 f"观察员反馈 {result.observer_feedback} 条。"
             )
         )
+        for label, counts in result.extras.items():
+            details = "，".join(f"{name} {n}" for name, n in counts.items())
+            self.stdout.write(f"  {label}：{details}")
         if verbosity > 0:
             self.stdout.write("演示账户：qinqing demo accounts")
 

@@ -1,0 +1,14 @@
+"""Each app's part of the demo load: ``<label>.write(ctx)``, called in ``ORDER``."""
+
+ORDER = [
+    "consultation",
+    "drafts",
+    "notices",
+    "matching",
+    "emergency",
+    "integrity",
+    "relations",
+    "reports",
+    "exemption",
+    "index",
+]

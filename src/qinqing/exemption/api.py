@@ -1,0 +1,5 @@
+"""The /api/v1/exemption router."""
+
+from ninja import Router
+
+router = Router(tags=["容错免责"])

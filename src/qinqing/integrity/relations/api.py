@@ -1,0 +1,5 @@
+"""The /api/v1/relations router."""
+
+from ninja import Router
+
+router = Router(tags=["关系图谱"])

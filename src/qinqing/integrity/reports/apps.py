@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "qinqing.integrity.reports"
+    label = "reports"
+    verbose_name = "举报与调查"

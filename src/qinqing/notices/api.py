@@ -1,0 +1,5 @@
+"""The /api/v1/notices router."""
+
+from ninja import Router
+
+router = Router(tags=["信息发布"])

@@ -1,0 +1,5 @@
+"""The /api/v1/emergency router."""
+
+from ninja import Router
+
+router = Router(tags=["协同监测"])
