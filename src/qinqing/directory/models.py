@@ -272,3 +272,41 @@ class Pairing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.official_id} ↔ {self.enterprise_id}"
+
+
+class FirmSize(models.TextChoices):
+    """Size classes a notice or survey may target (employees as in the SME standard)."""
+
+    ABOVE_SCALE = "above_scale", _("规上企业")
+    BELOW_SCALE = "below_scale", _("规下企业")
+    MICRO = "micro", _("微型（20人以下）")
+    SMALL = "small", _("小型（20–299人）")
+    MEDIUM = "medium", _("中型（300–999人）")
+    LARGE = "large", _("大型（1000人及以上）")
+
+
+class Audience(models.Model):
+    """Which firms a survey, notice or emergency addresses.
+
+    Within one dimension the choices are alternatives (any of the regions, any of the
+    industries); across dimensions all must hold (in the region AND in the industry);
+    hand-picked firms are added on top. A dimension left empty does not narrow. An audience
+    with no region, no chamber and no firm addresses nobody: the platform never sends to
+    "everyone" by omission. ``targeting.audience_firms`` resolves it.
+    """
+
+    regions = models.ManyToManyField(Region, blank=True, related_name="+", verbose_name=_("区域"))
+    industries = models.JSONField(_("行业门类"), default=list, blank=True)
+    sizes = models.JSONField(_("企业规模"), default=list, blank=True)
+    chambers = models.ManyToManyField(Chamber, blank=True, related_name="+", verbose_name=_("商会"))
+    firms = models.ManyToManyField(
+        Enterprise, blank=True, related_name="+", verbose_name=_("指定企业")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("发送对象")
+        verbose_name_plural = _("发送对象")
+
+    def __str__(self) -> str:
+        return f"audience {self.pk}"
