@@ -168,9 +168,9 @@ def compiled_catalogue() -> Path:
                 pytest.fail(
                     "GNU gettext's msgfmt is needed to compile the translations (make messages)"
                 )
-            # compilemessages walks the current directory for more locale directories; start
-            # it inside the catalogue's own so that it never wanders into a virtualenv.
-            with contextlib.chdir(po.parent.parent.parent):
+            # compilemessages walks the current directory for "locale" directories; start it
+            # in the directory that holds this one, so that it never wanders into a virtualenv.
+            with contextlib.chdir(po.parent.parent.parent.parent):
                 call_command("compilemessages", locale=["en"], verbosity=0)
             assert mo.exists()
     # Forget catalogues read before the .mo existed (what Django's autoreloader does).
