@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from qinqing.accounts.models import Role
+from qinqing.accounts.scopes import has_role
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
@@ -22,7 +24,14 @@ from . import selectors, services
 from .charts import question_charts
 from .forms import QuestionForm, SectionForm, SurveyForm, TemplateForm
 from .models import CHOICE_KINDS, TEXT_KINDS, QuestionKind, Survey, SurveyStatus
-from .permissions import can_author, can_read_results, firms_of, is_author, steward_paths
+from .permissions import (
+    STAFF_ROLES,
+    can_author,
+    can_read_results,
+    firms_of,
+    is_author,
+    steward_paths,
+)
 
 
 def _survey(request: HttpRequest, survey_id: int) -> Survey:
@@ -46,6 +55,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
             "statuses": SurveyStatus.choices,
             "status": status,
             "can_author": can_author(request.user),
+            "staff": has_role(request.user, *STAFF_ROLES, Role.SYSTEM_ADMIN),
         },
     )
 
