@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 def periodic_jobs() -> list[tuple[str, int, Callable[[], Any]]]:
     from qinqing.audit.tasks import publish_audit_head
+    from qinqing.consultation.tasks import send_survey_reminders
     from qinqing.demands.tasks import sweep_demand_deadlines
     from qinqing.outreach.tasks import send_meeting_reminders
 
@@ -23,6 +24,7 @@ def periodic_jobs() -> list[tuple[str, int, Callable[[], Any]]]:
         ("sweep_demand_deadlines", 300, sweep_demand_deadlines.enqueue),
         ("publish_audit_head", 86400, publish_audit_head.enqueue),
         ("send_meeting_reminders", 3600, send_meeting_reminders.enqueue),
+        ("send_survey_reminders", 3600, send_survey_reminders.enqueue),
     ]
 
 
