@@ -51,7 +51,8 @@ def kept(value: str) -> dict[str, Any]:
 
 #: item → (outcome, facts that match it, near-miss facts that do not)
 CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
-    "OFF-POS-1": ("allowed", {"kind": "meeting"}, {"kind": "meeting", "payer": "firm", "amount": 50}),
+    "OFF-POS-1": ("allowed", {"kind": "meeting"},
+                  {"kind": "meeting", "payer": "firm", "amount": 50}),
     "OFF-POS-2": ("needs_approval", {"kind": "event"}, {"kind": "meeting"}),
     "OFF-POS-5": ("allowed", {"kind": "site_visit", "place_kind": "firm"}, {"kind": "site_visit"}),
     "OFF-POS-6": (
@@ -68,7 +69,8 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "OFF-NEG-3": ("prohibited", {"place_kind": "private_club"}, {"place_kind": "restaurant"}),
     "OFF-NEG-4": ("prohibited", {"kind": "travel", "payer": "firm", "amount": 1200},
                   {"kind": "travel", "payer": "firm", "amount": 0}),
-    "OFF-NEG-5": ("prohibited", {"kind": "meal", "payer": "self", "amount": 40, "open_demand": True},
+    "OFF-NEG-5": ("prohibited",
+                  {"kind": "meal", "payer": "self", "amount": 40, "open_demand": True},
                   {"kind": "meeting", "open_demand": True}),
     "ENT-NEG-3": ("prohibited", {"kind": "event", "payer": "firm", "amount": 100},
                   {"kind": "event", "payer": "shared", "amount": 100}),

@@ -244,6 +244,9 @@ class FilingMatch(models.Model):
         ordering = ["pk"]
         constraints = [models.UniqueConstraint(fields=["filing", "item"], name="filing_match_once")]
 
+    def __str__(self) -> str:
+        return f"{self.filing_id}:{self.item_id}"
+
 
 # --- clean enterprises (清廉企业) ------------------------------------------------------------
 class CleanCriterion(models.Model):
@@ -349,6 +352,9 @@ class CleanAnswer(models.Model):
             models.CheckConstraint(condition=Q(level__lte=2), name="clean_answer_level"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.criterion_id}"
+
 
 class CleanEvidence(models.Model):
     answer = models.ForeignKey(CleanAnswer, on_delete=models.CASCADE, related_name="files")
@@ -360,3 +366,6 @@ class CleanEvidence(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

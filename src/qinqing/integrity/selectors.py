@@ -28,7 +28,7 @@ from .models import (
 from .services import in_force, today
 
 
-# --- conduct lists -------------------------------------------------------------------------------
+# --- conduct lists --------------------------------------------------------------------------------
 def items_in_force(on: date | None = None) -> QuerySet[ConductItem]:
     return ConductItem.objects.filter(in_force(on or today())).order_by(
         "list_kind", "position", "code"
@@ -39,7 +39,7 @@ def item_versions(code: str) -> QuerySet[ConductItem]:
     return ConductItem.objects.filter(code=code).select_related("created_by").order_by("-version")
 
 
-# --- filings ---------------------------------------------------------------------------------------
+# --- filings --------------------------------------------------------------------------------------
 def _under(paths: list[str], field_name: str) -> Q:
     condition = Q(pk__in=[])
     for p in paths:
@@ -259,7 +259,7 @@ def missing_filings(
     return rows
 
 
-# --- the health index --------------------------------------------------------------------------------
+# --- the health index -----------------------------------------------------------------------------
 def index_facts(*, start: date, end: date) -> list[tuple[str, str, float]]:
     """Raw facts for the health index: per filing dated in ``[start, end)`` a row
     ``(filer's region path, "filings.total", 1)`` and, when prohibited,
@@ -278,7 +278,7 @@ def index_facts(*, start: date, end: date) -> list[tuple[str, str, float]]:
     return rows
 
 
-# --- clean enterprises ---------------------------------------------------------------------------------
+# --- clean enterprises ----------------------------------------------------------------------------
 def criteria_active() -> QuerySet[CleanCriterion]:
     return CleanCriterion.objects.filter(active=True).order_by("position", "code")
 

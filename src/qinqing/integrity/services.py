@@ -97,7 +97,7 @@ def _refuse(errors: dict[str, list[str]]) -> ServiceError:
     return ServiceError(next(iter(errors.values()))[0], field_errors=errors)
 
 
-# --- conduct lists -----------------------------------------------------------------------------
+# --- conduct lists --------------------------------------------------------------------------------
 ITEM_FIELDS = ("list_kind", "subject", "polarity", "position", "title", "text", "source", "clause")
 
 
@@ -377,7 +377,7 @@ def conduct_item_revise(
     return item
 
 
-# --- screening -----------------------------------------------------------------------------------
+# --- screening ------------------------------------------------------------------------------------
 def in_force(on: date) -> Q:
     return Q(effective_from__lte=on) & (Q(effective_to__isnull=True) | Q(effective_to__gt=on))
 
@@ -458,7 +458,7 @@ def screen(facts: Mapping[str, Any], *, on: date) -> Screening:
     return Screening(str(worst), matches)
 
 
-# --- filings ---------------------------------------------------------------------------------------
+# --- filings --------------------------------------------------------------------------------------
 @dataclass
 class GiftIn:
     description: str
@@ -752,7 +752,7 @@ def gift_hand_in(*, actor: Any, gift_id: int, handed_in_to: str, handed_in_on: d
     return gift
 
 
-# --- clean enterprises -------------------------------------------------------------------------------
+# --- clean enterprises ----------------------------------------------------------------------------
 def score_of(answers: Mapping[int, int], criteria: Sequence[CleanCriterion]) -> Decimal:
     """Σ weight × level / 2 over the active criteria, as a share of Σ weight, on 0–100."""
     total = sum(c.weight for c in criteria)
