@@ -32,10 +32,8 @@ from qinqing.directory.models import Enterprise
 
 from . import permissions, selectors, services
 from .models import (
-    CleanAssessment,
     CleanCriterion,
     CleanEvidence,
-    ConductItem,
     ContactKind,
     Filing,
     FilingStatus,
@@ -67,7 +65,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return redirect("integrity:lists")
 
 
-# --- conduct lists -----------------------------------------------------------------------------
+# --- conduct lists --------------------------------------------------------------------------------
 @require_GET
 def lists(request: HttpRequest) -> HttpResponse:
     """The lists in force (public): on a given day with ``?on=YYYY-MM-DD``."""
@@ -167,7 +165,7 @@ def item_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-# --- filings -----------------------------------------------------------------------------------------
+# --- filings --------------------------------------------------------------------------------------
 class FilingForm(forms.Form):
     timing = forms.ChoiceField(
         label=gettext_lazy("报备方式"), choices=Timing.choices, widget=forms.RadioSelect
@@ -505,7 +503,7 @@ def missing_register(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- clean enterprises ------------------------------------------------------------------------------
+# --- clean enterprises ----------------------------------------------------------------------------
 @require_GET
 def clean_public(request: HttpRequest) -> HttpResponse:
     page = paginate(selectors.clean_recognised(), request.GET.get("page"))
@@ -678,6 +676,3 @@ def clean_file(request: HttpRequest, file_id: int) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-__all__ = ["CleanAssessment", "ConductItem"]
