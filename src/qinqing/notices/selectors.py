@@ -45,23 +45,18 @@ def notices_visible_to(user: Any) -> QuerySet[Notice]:
         return qs
     firms = firm_ids(user)
     paths = staff_paths(user)
-    condition = Q(author_id=getattr(user, "pk", None))
+    condition = Q(author_id=getattr(user, "pk", None) or 0)
     sent = ~Q(state=State.DRAFT)
     if firms:
-        condition |= (
-            sent
-            & Q(state=State.PUBLISHED)
-            & Exists(Receipt.objects.filter(notice=OuterRef("pk"), enterprise_id__in=firms))
-        )
+        addressed = Exists(Receipt.objects.filter(notice=OuterRef("pk"), enterprise_id__in=firms))
+        condition |= Q(addressed, state=State.PUBLISHED)
     if paths:
-        condition |= sent & (
-            _under(paths, "author_region__path")
-            | Exists(
-                Receipt.objects.filter(notice=OuterRef("pk")).filter(
-                    _under(paths, "enterprise__grid__path")
-                )
+        in_region = Exists(
+            Receipt.objects.filter(notice=OuterRef("pk")).filter(
+                _under(paths, "enterprise__grid__path")
             )
         )
+        condition |= sent & (_under(paths, "author_region__path") | Q(in_region))
     return qs.filter(condition)
 
 
@@ -278,6 +273,7 @@ def index_facts(*, start: date, end: date) -> list[tuple[str, str, float]]:
     )
     facts: list[tuple[str, str, float]] = []
     for path, published_at, effective_on in rows:
+        assert published_at is not None
         facts.append((path, "notices.policy", 1.0))
         if effective_on is not None and published_at.astimezone(SHANGHAI).date() <= effective_on:
             facts.append((path, "notices.policy_on_time", 1.0))

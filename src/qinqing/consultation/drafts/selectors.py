@@ -46,7 +46,7 @@ def _overlap(paths: list[str]) -> Q:
 
 
 def _manage_condition(user: Any) -> Q:
-    condition = Q(author_id=getattr(user, "pk", None))
+    condition = Q(author_id=getattr(user, "pk", None) or 0)
     for a in assignments_of(user):
         if a.role == Role.HANDLER and a.department_id:
             condition |= Q(department_id=a.department_id)
@@ -59,11 +59,7 @@ def _firm_paths(user: Any) -> list[str]:
     paths: list[str] = []
     for a in assignments_of(user):
         if a.role in (Role.ENTERPRISE, Role.OBSERVER) and a.enterprise is not None:
-            grid_path = Enterprise.objects.filter(pk=a.enterprise_id).values_list(
-                "grid__path", flat=True
-            )
-            for p in grid_path:
-                paths += ancestors(p)
+            paths += ancestors(a.enterprise.grid.path)
     return paths
 
 
