@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from qinqing.audit.models import AuditEntry
+from qinqing.common.errors import ServiceError
 from qinqing.notices.models import NoticeFile, Receipt
 from qinqing.notices.services import notice_attach
 
@@ -64,7 +65,7 @@ def test_attachments_are_checked_and_downloaded_only_by_those_who_see_the_notice
 ) -> None:
     notice = make_notice()
     fake = SimpleUploadedFile("政策原文.pdf", b"MZ not a pdf", content_type="application/pdf")
-    with pytest.raises(Exception):
+    with pytest.raises(ServiceError):
         notice_attach(actor=world.users["coordinator"], notice_id=notice.pk, uploads=[fake])
     client.force_login(world.users["coordinator"])
     upload = SimpleUploadedFile("政策原文.pdf", PDF, content_type="application/pdf")
