@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -120,9 +121,12 @@ class Comment(models.Model):
         on_delete=models.CASCADE,
         related_name="draft_comments",
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    #: the firm's user who wrote it (empty when the account is gone, or in imported data)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField(_("意见"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     answer = models.CharField(_("答复"), max_length=16, choices=Answer.choices, blank=True)
     reason = models.TextField(_("理由"), blank=True)
     answered_by = models.ForeignKey(
