@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qinqing.common.errors import ServiceError
@@ -248,11 +249,11 @@ def download(request: HttpRequest, file_id: int) -> HttpResponseBase:
 
 
 STATUS_TABS = [
-    ("", _("全部")),
-    (selectors.UNREAD, _("未读")),
-    ("unreached", _("未读且未解读")),
-    (selectors.READ, _("已读")),
-    (selectors.EXPLAINED, _("当面解读")),
+    ("", gettext_lazy("全部")),
+    (selectors.UNREAD, gettext_lazy("未读")),
+    ("unreached", gettext_lazy("未读且未解读")),
+    (selectors.READ, gettext_lazy("已读")),
+    (selectors.EXPLAINED, gettext_lazy("当面解读")),
 ]
 
 
