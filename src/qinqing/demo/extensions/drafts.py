@@ -127,7 +127,7 @@ def write(ctx: DemoContext) -> dict[str, int]:
     by_number = {c.number: c for c in clauses if c.draft is closed and c.stage == Stage.DRAFT}
     wangli_firm = ctx.plan.account_firms.get("wangli")
     commenters = rng.sample(gulin_firms, min(len(COMMENTS), len(gulin_firms)))
-    if wangli_firm in ctx.firms:
+    if wangli_firm is not None and wangli_firm in ctx.firms:
         commenters[0] = ctx.firms[wangli_firm]
     comments: list[Comment] = []
     for i, ((number, body, answer, reason), firm) in enumerate(

@@ -35,10 +35,11 @@ def stewards_by_grid(ctx: DemoContext) -> dict[int, Any]:
     """grid id → its steward (the generated ones and 陈刚)."""
     out: dict[int, Any] = {}
     for person in ctx.plan.people:
-        if person.role == Role.STEWARD and person.region in ctx.regions:
+        grid = ctx.regions.get(person.region or "")
+        if person.role == Role.STEWARD and grid is not None:
             user = ctx.users.get(person.username)
             if user is not None:
-                out[ctx.regions[person.region].pk] = user
+                out[grid.pk] = user
     chengang = next(a for a in data.DEMO_ACCOUNTS if a.username == "chengang")
     grid = ctx.regions.get(ctx.plan.code_of(chengang.region))
     if grid is not None and "chengang" in ctx.users:
@@ -217,12 +218,12 @@ def write(ctx: DemoContext) -> dict[str, int]:
     Notice.objects.bulk_create(notices)
     limit = ctx.now
     for spec in specs:
-        notice = spec.get("notice")
-        if notice is None:
+        written: Notice | None = spec.get("notice")
+        if written is None:
             continue
         published = spec["published"]
         for firm in spec["firms"]:
-            r = Receipt(notice=notice, enterprise=firm)
+            r = Receipt(notice=written, enterprise=firm)
             if firm.uscc not in spec.get("unread", set()) and rng.random() < spec["read"]:
                 r.first_read_at = min(
                     published + timedelta(minutes=rng.randint(5, 60 * 24 * 6)), limit
