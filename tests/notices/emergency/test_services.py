@@ -70,7 +70,9 @@ def test_weekly_periods_start_on_monday(world, epidemic) -> None:
 
 def test_one_report_per_firm_per_period_and_a_second_one_edits_it(world, epidemic) -> None:
     firm_user_ = world.users["enterprise"]
-    first = report_submit(actor=firm_user_, emergency=epidemic, enterprise=world.firm_a, **answers())
+    first = report_submit(
+        actor=firm_user_, emergency=epidemic, enterprise=world.firm_a, **answers()
+    )
     again = report_submit(
         actor=firm_user_,
         emergency=epidemic,
@@ -104,7 +106,10 @@ def test_the_form_is_prefilled_from_the_last_report(world, epidemic) -> None:
 def test_a_firm_cannot_report_for_another_firm_or_outside_the_audience(world, epidemic) -> None:
     with pytest.raises(NotPermitted):
         report_submit(
-            actor=world.users["enterprise"], emergency=epidemic, enterprise=world.firm_b, **answers()
+            actor=world.users["enterprise"],
+            emergency=epidemic,
+            enterprise=world.firm_b,
+            **answers(),
         )
     other = firm_user(world.firm_other)
     with pytest.raises(NotPermitted, match="不在本次监测范围"):
@@ -133,7 +138,10 @@ def test_no_report_after_the_emergency_ended(world, epidemic) -> None:
     epidemic.refresh_from_db()
     with pytest.raises(Conflict):
         report_submit(
-            actor=world.users["enterprise"], emergency=epidemic, enterprise=world.firm_a, **answers()
+            actor=world.users["enterprise"],
+            emergency=epidemic,
+            enterprise=world.firm_a,
+            **answers(),
         )
 
 
@@ -216,7 +224,9 @@ def test_a_need_remembers_the_matching_request_it_became(world, epidemic) -> Non
         unit="个",
         valid_until=today() + timedelta(days=7),
     )
-    report = need_link_listing(actor=world.users["enterprise"], report_id=report.pk, listing=listing)
+    report = need_link_listing(
+        actor=world.users["enterprise"], report_id=report.pk, listing=listing
+    )
     assert report.need_listing == listing
 
 

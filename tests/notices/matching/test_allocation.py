@@ -7,8 +7,10 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection  # noqa: F401 - used by the skipif condition
-from django.db import transaction
+from django.db import (
+    connection,  # noqa: F401 - used by the skipif condition
+    transaction,
+)
 from django.db.models import Q, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -139,7 +139,9 @@ def _matched(market: Market, quantity: int = 100, offered: int = 100) -> Match:
     w = market.world
     offer = market.post(w.firm_b, "offer", "口罩", offered)
     request = market.post(w.firm_a, "request", "口罩", 1000)
-    return match_propose(actor=w.users["enterprise"], offer=offer, request=request, quantity=quantity)
+    return match_propose(
+        actor=w.users["enterprise"], offer=offer, request=request, quantity=quantity
+    )
 
 
 def test_both_sides_confirm_and_only_then_the_quantity_is_allocated(
@@ -181,7 +183,9 @@ def test_the_steward_confirms_on_behalf_of_a_firm_in_the_grid(market: Market) ->
     w = market.world
     offer = market.post(market.near, "offer", "口罩", 100)
     request = market.post(w.firm_b, "request", "口罩", 100)
-    match = match_propose(actor=market.users[w.firm_b.name], offer=offer, request=request, quantity=100)
+    match = match_propose(
+        actor=market.users[w.firm_b.name], offer=offer, request=request, quantity=100
+    )
     match = match_confirm(actor=w.users["steward"], match_id=match.pk)  # near is in grid_a
     assert match.state == MatchState.CONFIRMED and match.offer_confirmed_by == w.users["steward"]
     offer.refresh_from_db()
@@ -193,7 +197,9 @@ def test_a_second_match_beyond_what_is_left_is_refused_at_confirmation(market: M
     offer = market.post(w.firm_b, "offer", "口罩", 100)
     first_request = market.post(w.firm_a, "request", "口罩", 80)
     second_request = market.post(market.near, "request", "口罩", 80)
-    first = match_propose(actor=w.users["enterprise"], offer=offer, request=first_request, quantity=80)
+    first = match_propose(
+        actor=w.users["enterprise"], offer=offer, request=first_request, quantity=80
+    )
     second = match_propose(
         actor=market.users[market.near.name], offer=offer, request=second_request, quantity=80
     )

@@ -135,8 +135,10 @@ def suggestions(*, user: Any, listing: Listing, limit: int = 20) -> list[Suggest
     for candidate in candidates:
         if candidate.remaining <= 0:
             continue
-        score = 1.0 if candidate.item_key == listing.item_key else similarity(
-            candidate.item, listing.item
+        score = (
+            1.0
+            if candidate.item_key == listing.item_key
+            else similarity(candidate.item, listing.item)
         )
         if score < MIN_SIMILARITY:
             continue
@@ -196,9 +198,7 @@ def summary(*, region: Region) -> dict[str, Any]:
         firms_helped=Count("request__enterprise", distinct=True),
         matches=Count("pk"),
         workers=Sum("delivered", filter=Q(request__kind=Kind.LABOUR), default=0),
-        goods_firms=Count(
-            "request__enterprise", filter=Q(request__kind=Kind.GOODS), distinct=True
-        ),
+        goods_firms=Count("request__enterprise", filter=Q(request__kind=Kind.GOODS), distinct=True),
         labour_firms=Count(
             "request__enterprise", filter=Q(request__kind=Kind.LABOUR), distinct=True
         ),
@@ -206,9 +206,7 @@ def summary(*, region: Region) -> dict[str, Any]:
     items = list(
         delivered.filter(request__kind=Kind.GOODS)
         .values("request__item_key", "request__unit")
-        .annotate(
-            quantity=Sum("delivered"), firms=Count("request__enterprise", distinct=True)
-        )
+        .annotate(quantity=Sum("delivered"), firms=Count("request__enterprise", distinct=True))
         .order_by("-quantity", "request__item_key")
     )
     children = list(Region.objects.filter(parent=region).order_by("code"))

@@ -124,7 +124,7 @@ def listing_create(
             errors["work_time"] = [_("请选择全职或兼职。")]
     else:
         work_time, skills = "", ""
-    if errors:
+    if errors or valid_until is None:
         raise _invalid(errors)
     listing = Listing.objects.create(
         enterprise=enterprise,
@@ -173,9 +173,7 @@ def _cancel_proposals(listing: Listing) -> int:
 def listing_close(*, actor: Any, listing_id: int) -> Listing:
     """Close a listing: it takes no new matches; open proposals on it are cancelled."""
     listing = (
-        Listing.objects.select_for_update()
-        .select_related("enterprise__grid")
-        .get(pk=listing_id)
+        Listing.objects.select_for_update().select_related("enterprise__grid").get(pk=listing_id)
     )
     if not acts_for(actor, listing.enterprise):
         raise NotPermitted(_("您不能关闭该企业的供需信息。"))
