@@ -17,9 +17,13 @@ class EmergencyForm(AudienceForm):
     title = forms.CharField(label=_("名称"), max_length=120)
     kind = forms.ChoiceField(label=_("类型"), choices=EmergencyKind.choices)
     cadence = forms.ChoiceField(label=_("报送频次"), choices=Cadence.choices)
-    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     ends_on = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     supply_items = forms.CharField(
         label=_("物资储备项目（用顿号或逗号分隔）"), required=False, initial="口罩、消毒液"

@@ -29,7 +29,7 @@ class ListingForm(forms.Form):
         label=_("用工形式"), choices=[("", "—"), *WorkTime.choices], required=False
     )
     valid_until = forms.DateField(
-        label=_("有效期至"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("有效期至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     note = forms.CharField(
         label=_("备注"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
