@@ -242,3 +242,15 @@ def test_reminders_reach_the_non_reporting_firms_once_per_period(world, epidemic
     assert send_reminders(now=after_cutoff.replace(hour=15)) == 0
     assert Message.objects.filter(user=b_user).count() == 1
     assert not Message.objects.filter(user=world.users["enterprise"]).exists()
+
+
+def test_the_reminder_task_runs_and_a_second_run_sends_nothing_new(world, epidemic) -> None:
+    from qinqing.notices.emergency.tasks import send_emergency_reminders
+    from qinqing.notices.matching.tasks import expire_listings
+
+    firm_user(world.firm_b)
+    send_emergency_reminders.enqueue()
+    first = Message.objects.count()
+    send_emergency_reminders.enqueue()
+    assert Message.objects.count() == first
+    assert expire_listings.enqueue().return_value == 0
