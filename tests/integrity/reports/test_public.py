@@ -167,7 +167,7 @@ def test_a_bad_file_is_refused_next_to_the_field_keeping_the_text(client, world,
         "category": "bribery",
         "title": "验收索要好处费",
         "body": SECRET_TEXT,
-        "files": fake,
+        "evidence": fake,
         **pow_fields(client, "/reports/new/"),
     }
     response = client.post("/reports/new/", data)
@@ -183,7 +183,7 @@ def test_a_file_is_stored_encrypted_and_the_receipt_holder_gets_it_back(
 
     pdf = b"%PDF-1.4 secret-evidence-bytes"
     receipt = submit(
-        client, world, files=SimpleUploadedFile("证据.pdf", pdf, content_type="application/pdf")
+        client, world, evidence=SimpleUploadedFile("证据.pdf", pdf, content_type="application/pdf")
     )
     from qinqing.integrity.reports.models import File
 

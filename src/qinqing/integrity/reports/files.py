@@ -21,7 +21,7 @@ from .models import File, Message, Report
 if TYPE_CHECKING:
     from .services import OpenedFile
 
-FIELD = "files"
+FIELD = "evidence"
 __all__ = ["ACCEPT", "check_all", "describe", "open_file", "store"]
 
 

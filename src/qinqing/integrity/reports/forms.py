@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -58,13 +58,13 @@ class ReportForm(PowMixin):
     email = forms.EmailField(label=_("电子邮箱"), max_length=128, required=False)
     unit = forms.CharField(label=_("工作单位"), max_length=128, required=False)
     protect_firm = forms.ChoiceField(label=_("申请对本企业的打击报复监测"), required=False)
-    files = MultiFileField(label=_("证据材料"), required=False)
+    evidence = MultiFileField(label=_("证据材料"), required=False)
 
     def __init__(self, *args: Any, firms: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = report_regions()  # type: ignore[attr-defined]
         self.fields["region"].label_from_instance = lambda r: r.name  # type: ignore[attr-defined]
-        self.fields["protect_firm"].choices = [("", _("不申请"))] + [
+        cast(forms.ChoiceField, self.fields["protect_firm"]).choices = [("", _("不申请"))] + [
             (str(f.pk), f.name) for f in (firms or [])
         ]
         if not firms:
@@ -90,7 +90,7 @@ class FollowUpForm(PowMixin):
     body = forms.CharField(
         label=_("补充内容"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
     )
-    files = MultiFileField(label=_("补充材料"), required=False)
+    evidence = MultiFileField(label=_("补充材料"), required=False)
 
 
 class UnlockForm(forms.Form):
@@ -120,7 +120,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, supervisors: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["supervisor"].choices = [("", _("请选择"))] + [
+        cast(forms.ChoiceField, self.fields["supervisor"]).choices = [("", _("请选择"))] + [
             (str(u.pk), u.display_name or u.username) for u in supervisors
         ]
 
@@ -147,7 +147,7 @@ class NoteForm(forms.Form):
 
     def __init__(self, *args: Any, firms: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["enterprise"].choices = [("", _("不以企业名义"))] + [
+        cast(forms.ChoiceField, self.fields["enterprise"]).choices = [("", _("不以企业名义"))] + [
             (str(f.pk), f.name) for f in firms
         ]
         self.fields["region"].queryset = report_regions()  # type: ignore[attr-defined]

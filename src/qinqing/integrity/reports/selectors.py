@@ -159,7 +159,8 @@ def retaliation_watch(
         closed_at__gte=earliest,
     ).values_list("enterprise_id", "closed_at")
     for firm_id, at in [*returned, *unsatisfied]:
-        stamps[firm_id].append(at)
+        if at is not None:
+            stamps[firm_id].append(at)
     minimum, ratio = conf.get("REPORTS_RETALIATION_MIN"), conf.get("REPORTS_RETALIATION_RATIO")
     result = []
     for r in reports:

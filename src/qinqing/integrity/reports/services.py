@@ -8,6 +8,7 @@ the audit log must not link a report to a person or a machine either.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -297,7 +298,7 @@ def report_submit(
             _seal_to(report, KeyShare.Purpose.IDENTITY, identity_key, key)
     recovery = recovery_key()
     if recovery is not None:
-        for purpose, key in [("content", data_key), ("identity", identity_key)]:
+        for purpose, secret in [("content", data_key), ("identity", identity_key)]:
             if purpose == "identity" and identity is None:
                 continue
             KeyShare.objects.create(
@@ -305,7 +306,7 @@ def report_submit(
                 purpose=purpose,
                 holder=KeyShare.Holder.RECOVERY,
                 recovery_key=recovery,
-                sealed=crypto.seal(bytes(recovery.public_key), key),
+                sealed=crypto.seal(bytes(recovery.public_key), secret),
             )
     files.store(report, None, checked, data_key)
     _event(report, "submit", None, "", State.NEW)
@@ -546,7 +547,7 @@ def _conflicts_of(
     it, there is nothing to check and the list is empty.
     """
     try:
-        from qinqing.integrity.relations import selectors as relations
+        relations = importlib.import_module("qinqing.integrity.relations.selectors")
     except ImportError:
         return []
     find = getattr(relations, "find_conflicts", None)
@@ -757,7 +758,7 @@ def _is_overdue(report: Report, now: datetime) -> bool:
 def sweep_deadlines(*, now: datetime | None = None) -> int:
     """Flag overdue reports (the periodic job); returns how many became overdue."""
     moment = now or timezone.now()
-    late = Report.objects.filter(overdue=False).filter(models_q_overdue(moment))
+    late = Report.objects.filter(overdue=False).filter(_overdue_q(moment))
     flagged = 0
     for report in late.select_for_update():
         report.overdue = True
@@ -767,9 +768,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> int:
     return flagged
 
 
-def models_q_overdue(moment: datetime) -> Any:
-    from django.db.models import Q
-
+def _overdue_q(moment: datetime) -> Q:
     return Q(state__in=TRIAGE_CLOCK, triage_due_at__lt=moment) | Q(
         state__in=CONCLUSION_CLOCK, conclusion_due_at__lt=moment
     )

@@ -99,7 +99,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 accused_firms=data["accused_firms"],
                 identity=identity,
                 protect_firm=protect,
-                uploads=data.get("files") or [],
+                uploads=data.get("evidence") or [],
             )
         except guard.TooMany as exc:
             form.add_error(None, exc.message)
@@ -186,7 +186,7 @@ def receipt_follow_up(request: HttpRequest) -> HttpResponse:
         try:
             guard.verify(data.get("pow_challenge", ""), data.get("pow_nonce", ""))
             services.report_follow_up(
-                receipt=receipt, body=data["body"], uploads=data.get("files") or []
+                receipt=receipt, body=data["body"], uploads=data.get("evidence") or []
             )
         except ServiceError as exc:
             apply_service_error(follow, exc)
@@ -231,7 +231,15 @@ def index(request: HttpRequest) -> HttpResponse:
         "mine": request.GET.get("mine") == "1",
         "q": request.GET.get("q", "")[:32],
     }
-    page = paginate(selectors.report_list(user=request.user, **filters), request.GET.get("page"))
+    qs = selectors.report_list(
+        user=request.user,
+        state=str(filters["state"]),
+        category=str(filters["category"]),
+        overdue=bool(filters["overdue"]),
+        mine=bool(filters["mine"]),
+        q=str(filters["q"]),
+    )
+    page = paginate(qs, request.GET.get("page"))
     key = keyring.from_request(request)
     rows = list(page.object_list)
     openable = selectors.openable_ids(
