@@ -20,11 +20,11 @@ from datetime import timedelta
 
 from nacl.public import PrivateKey
 
-from qinqing.accounts.models import Role
+from qinqing.accounts.models import Role, User
 from qinqing.accounts.services import role_grant, user_create
 from qinqing.demo.context import DemoContext
 from qinqing.demo.data import DEMO_PASSWORD
-from qinqing.directory.models import RegionLevel
+from qinqing.directory.models import Region, RegionLevel
 from qinqing.integrity.reports import keyring, services
 from qinqing.integrity.reports.models import IntegrityNote, Report
 
@@ -65,7 +65,7 @@ NOTES = [
 ]
 
 
-def _supervisor(ctx: DemoContext, username: str, name: str, region: object) -> object:
+def _supervisor(ctx: DemoContext, username: str, name: str, region: Region) -> User:
     user = ctx.users.get(username)
     if user is None:
         user = user_create(
@@ -90,7 +90,7 @@ def write(ctx: DemoContext) -> dict[str, int]:
 
     sunyue = _supervisor(ctx, "sunyue", "孙悦", haishu)
     second = _supervisor(ctx, "zhengming", "郑明", haishu)
-    keys = {u.pk: keyring.unlock(user=u, password=DEMO_PASSWORD) for u in (sunyue, second)}  # type: ignore[attr-defined]
+    keys = {u.pk: keyring.unlock(user=u, password=DEMO_PASSWORD) for u in (sunyue, second)}
     recovery = PrivateKey(
         hashlib.sha256(f"qinqing-demo-recovery-{ctx.plan.seed}".encode()).digest()
     )
@@ -144,12 +144,12 @@ def write(ctx: DemoContext) -> dict[str, int]:
             continue
         report = services.report_assign(
             actor=sunyue, report_id=report.pk, supervisor=assignee, key=keys[sunyue.pk]
-        )  # type: ignore[attr-defined]
+        )
         services.report_reply(
             actor=assignee,
             report_id=report.pk,
             key=keys[assignee.pk],
-            body="您反映的问题已收到，已安排专人核查。",  # type: ignore[attr-defined]
+            body="您反映的问题已收到，已安排专人核查。",
         )
         if target == "assigned":
             continue

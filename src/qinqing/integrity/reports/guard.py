@@ -47,11 +47,14 @@ def source(request: HttpRequest) -> str:
     return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def private_headers(response: HttpResponse) -> HttpResponse:
-    """The headers of every report page: nothing cached, nothing leaked in a Referer."""
+def private_headers(response: HttpResponse, referrer: str = "no-referrer") -> HttpResponse:
+    """The headers of every report page: nothing cached, nothing leaked in a Referer.
+
+    Staff pages use ``same-origin`` instead: with ``no-referrer`` a browser sends
+    ``Origin: null`` on the page's own form posts, which CSRF protection must refuse."""
     response["Cache-Control"] = "no-store, max-age=0"
     response["Pragma"] = "no-cache"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from qinqing.common.errors import ServiceError
@@ -43,14 +44,27 @@ from .workflow import OPEN_STATES, Action, State, allowed_actions
 View = Callable[..., HttpResponse]
 
 
+def public(view: View) -> View:
+    """The reporter's pages: no-store and no-referrer. Exempt from CSRF because a browser
+    sends ``Origin: null`` under no-referrer; these forms carry no ambient authority (no
+    login is needed, the receipt is the credential, the single-use proof-of-work challenge
+    comes from the page)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return guard.private_headers(view(request, *args, **kwargs))
+
+    return csrf_exempt(wrapped)
+
+
 def private(view: View) -> View:
-    """no-store and no-referrer on every response, and the key cookie handed over."""
+    """Supervisors' pages: no-store, same-origin referrer, and the key cookie handed over."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         keyring.hand_over_cookie(request, response)
-        return guard.private_headers(response)
+        return guard.private_headers(response, "same-origin")
 
     return wrapped
 
@@ -70,7 +84,7 @@ def _protectable_firms(user: Any) -> list[Enterprise]:
     return note_firms(user) if getattr(user, "is_authenticated", False) else []
 
 
-@private
+@public
 def report_new(request: HttpRequest) -> HttpResponse:
     firms = _protectable_firms(request.user)
     form = ReportForm(request.POST or None, request.FILES or None, firms=firms)
@@ -151,7 +165,7 @@ def _wrong_receipt(request: HttpRequest, form: ReceiptForm) -> HttpResponse:
     return render(request, "reports/receipt_check.html", {"form": form}, status=404)
 
 
-@private
+@public
 def receipt_check(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -167,7 +181,7 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/receipt_check.html", {"form": form})
 
 
-@private
+@public
 @require_POST
 def receipt_follow_up(request: HttpRequest) -> HttpResponse:
     follow = FollowUpForm(request.POST, request.FILES)
@@ -197,7 +211,7 @@ def receipt_follow_up(request: HttpRequest) -> HttpResponse:
     return _receipt_page(request, opened, receipt, follow)
 
 
-@private
+@public
 @require_POST
 def receipt_file(request: HttpRequest, file_id: int) -> HttpResponse:
     found = services.receipt_file_open(receipt=request.POST.get("receipt", ""), file_id=file_id)
