@@ -39,8 +39,8 @@ def test_the_same_id_number_cannot_be_registered_twice(world: World) -> None:
 
 def test_a_bad_id_number_is_refused_next_to_the_field(world: World) -> None:
     with pytest.raises(ServiceError) as error:
-        person_create(actor=world.users["supervisor"], name="陈刚", id_number="330203198001011230")
-    assert "id_number" in error.value.field_errors or matching.valid_id("330203198001011230")
+        person_create(actor=world.users["supervisor"], name="陈刚", id_number=GOOD_ID[:-1] + "2")
+    assert "id_number" in error.value.field_errors
 
 
 @pytest.mark.parametrize("role", ["enterprise", "steward", "observer", "coordinator", "chamber"])

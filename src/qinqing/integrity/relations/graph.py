@@ -292,3 +292,81 @@ def find_conflicts(
         if (PERSON, p) in search.parent and p not in start_ids
     ]
     return sorted(paths, key=lambda p: (p.length, len(p.nodes), p.describe()))
+
+
+@dataclass(frozen=True)
+class Edge:
+    a: Node
+    b: Node
+    label: str
+
+
+def neighbourhood(
+    person_id: int, *, hops: int = 2, on: dt.date | None = None, limit: int = 40
+) -> tuple[dict[Node, tuple[str, int]], list[Edge]]:
+    """Nodes (label, ring) and edges around a person, for the picture on the person page.
+    Two queries per ring; at most ``limit`` nodes."""
+    day = on or timezone.now().astimezone(SHANGHAI).date()
+    start = Person.objects.filter(pk=person_id).values_list("pk", "name").first()
+    if start is None:
+        return {}, []
+    nodes: dict[Node, tuple[str, int]] = {(PERSON, start[0]): (start[1], 0)}
+    edges: list[Edge] = []
+    frontier: list[Node] = [(PERSON, start[0])]
+    for ring in range(1, hops + 1):
+        people = {n[1] for n in frontier if n[0] == PERSON}
+        companies = {n[1] for n in frontier if n[0] == FIRM}
+        reached: list[Node] = []
+
+        def add(
+            node: Node, label: str, edge: Edge, ring: int = ring, reached: list[Node] = reached
+        ) -> None:
+            if node not in nodes:
+                if len(nodes) >= limit:
+                    return
+                nodes[node] = (label, ring)
+                reached.append(node)
+            edges.append(edge)
+
+        if people:
+            for a, b, kind, gender_b, name_a, name_b in (
+                PersonRelation.objects.filter(
+                    Q(from_person_id__in=people) | Q(to_person_id__in=people), active_on(day)
+                )
+                .order_by("pk")
+                .values_list(
+                    "from_person_id",
+                    "to_person_id",
+                    "kind",
+                    "to_person__gender",
+                    "from_person__name",
+                    "to_person__name",
+                )
+            ):
+                edge = Edge((PERSON, a), (PERSON, b), kin_label(kind, gender_b))
+                if a in people:
+                    add((PERSON, b), name_b, edge)
+                if b in people:
+                    add((PERSON, a), name_a, edge)
+        condition = Q(person_id__in=people) | Q(enterprise_id__in=companies)
+        for pid, fid, kind, pct, title, pname, fname in (
+            FirmRelation.objects.filter(condition, active_on(day))
+            .order_by("pk")
+            .values_list(
+                "person_id",
+                "enterprise_id",
+                "kind",
+                "percentage",
+                "title",
+                "person__name",
+                "enterprise__name",
+            )
+        ):
+            edge = Edge((PERSON, pid), (FIRM, fid), firm_label(kind, pct, title))
+            if pid in people:
+                add((FIRM, fid), fname, edge)
+            if fid in companies:
+                add((PERSON, pid), pname, edge)
+        frontier = reached
+    unique = {(e.a, e.b, e.label): e for e in edges if e.a in nodes and e.b in nodes}
+    return nodes, list(unique.values())

@@ -119,3 +119,26 @@ def platform_contacts(person: Person, *, limit: int = 20) -> dict[str, list[Any]
         .order_by("-created_at")[:limit]
     )
     return {"pairings": pairings, "visits": visits, "demands": handled}
+
+
+def enterprise_by_uscc(uscc: str) -> Any:
+    from qinqing.common.uscc import normalize
+    from qinqing.directory.models import Enterprise
+
+    return Enterprise.objects.filter(uscc=normalize(uscc or "")).first()
+
+
+def contact_firm_ids(user_id: int) -> list[int]:
+    """Firms the user deals with on the platform: paired, visited, demands handled."""
+    from qinqing.demands.models import DemandEvent
+    from qinqing.directory.models import Pairing
+    from qinqing.outreach.models import Visit
+
+    ids = set(Pairing.objects.filter(official_id=user_id).values_list("enterprise_id", flat=True))
+    ids |= set(Visit.objects.filter(steward_id=user_id).values_list("enterprise_id", flat=True))
+    ids |= set(
+        DemandEvent.objects.filter(actor_id=user_id, action__in=["accept", "start", "reply"])
+        .values_list("demand__enterprise_id", flat=True)
+        .distinct()
+    )
+    return sorted(ids)

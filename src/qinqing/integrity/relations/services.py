@@ -589,3 +589,43 @@ def pairing_check(*, official: Any, enterprise_id: int, override_reason: str = "
         context=f"pairing:{enterprise_id}",
         override_reason=override_reason,
     )
+
+
+@transaction.atomic
+def relative_add(
+    *,
+    actor: Any,
+    person_id: int,
+    kind: str,
+    name: str,
+    gender: str = "",
+    id_number: str = "",
+    valid_from: dt.date | None = None,
+) -> PersonRelation:
+    """A new related person and the relation to them, together or not at all."""
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None or not _may_edit_person(actor, person):
+        raise NotPermitted(_("您不能为该人员登记关系。"))
+    if kind not in Kinship.values or kind == Kinship.SAME_AS:
+        raise _invalid("kind", _("请选择关系类型。"))
+    other = person_create(actor=actor, name=name, gender=gender, id_number=id_number)
+    relation = relation_create(
+        actor=actor,
+        from_person_id=person.pk,
+        kind=kind,
+        to_person_id=other.pk,
+        valid_from=valid_from,
+    )
+    assert isinstance(relation, PersonRelation)
+    return relation
+
+
+def alerts_export_record(*, actor: Any, rows: int) -> None:
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action="relations.export",
+            object_type="relations.conflictalert",
+            role=primary_role(actor),
+            changes={"rows": rows},
+        )
