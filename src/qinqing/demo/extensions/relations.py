@@ -36,7 +36,7 @@ from qinqing.integrity.relations.models import (
     Source,
 )
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢傅钟"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢傅钟"  # noqa: E501
 GIVEN_M = [
     "伟",
     "强",
@@ -58,7 +58,7 @@ GIVEN_M = [
     "宇航",
     "振宇",
     "俊杰",
-]  # noqa: E501
+]
 GIVEN_F = [
     "芳",
     "娜",
@@ -80,7 +80,7 @@ GIVEN_F = [
     "欣怡",
     "佳怡",
     "雨萱",
-]  # noqa: E501
+]
 
 
 class _Writer:
@@ -149,7 +149,7 @@ def write(ctx: DemoContext) -> dict[str, int]:
 
     w = _Writer(ctx)
     rng = w.rng
-    rank = {Role.OFFICIAL: 0, Role.HANDLER: 1, Role.STEWARD: 2}
+    rank: dict[str, int] = {Role.OFFICIAL: 0, Role.HANDLER: 1, Role.STEWARD: 2}
     first_role: dict[int, int] = {}
     for user_id, role in RoleAssignment.objects.filter(role__in=list(rank)).values_list(
         "user_id", "role"
@@ -271,7 +271,7 @@ def write(ctx: DemoContext) -> dict[str, int]:
     )
     seen: set[tuple[int, int, str]] = set()
     links = []
-    for index, firm_id, kind, pct, title in w.firm_links:
+    for index, firm_id, kind, share, title in w.firm_links:
         if (index, firm_id, kind) in seen:
             continue
         seen.add((index, firm_id, kind))
@@ -280,7 +280,7 @@ def write(ctx: DemoContext) -> dict[str, int]:
                 person=people[index],
                 enterprise_id=firm_id,
                 kind=kind,
-                percentage=pct,
+                percentage=share,
                 title=title,
                 valid_from=date(w.today.year - 2, 1, 1),
                 source=Source.DEMO,
