@@ -587,10 +587,29 @@ def assignable_supervisors(report: Report) -> list[User]:
     return list(User.objects.filter(pk__in=users, is_active=True).order_by("display_name", "pk"))
 
 
-@transaction.atomic
+class Recusal(Conflict):
+    """The investigator is linked to the people or firms reported."""
+
+    def __init__(self, message: str, *, paths: list[str]) -> None:
+        super().__init__(message, field_errors={"supervisor": paths})
+        self.paths = paths
+
+
 def report_assign(*, actor: Any, report_id: int, supervisor: User, key: Unlocked | None) -> Report:
     """Assign a supervisor: check conflicts, seal the data keys to their key. The first
-    assignment ends triage and withdraws the intake copies of everyone not assigned."""
+    assignment ends triage and withdraws the intake copies of everyone not assigned.
+    A refused assignment for a conflict is still audited (with the paths)."""
+    try:
+        return _assign(actor=actor, report_id=report_id, supervisor=supervisor, key=key)
+    except Recusal as exc:
+        with transaction.atomic():
+            report = Report.objects.get(pk=report_id)
+            _audit(actor, "report.recuse", report, supervisor=supervisor.pk, paths=exc.paths)
+        raise
+
+
+@transaction.atomic
+def _assign(*, actor: Any, report_id: int, supervisor: User, key: Unlocked | None) -> Report:
     _check_key(actor, key)
     report = Report.objects.select_for_update().get(pk=report_id)
     if report.state not in ASSIGNABLE:
@@ -616,10 +635,8 @@ def report_assign(*, actor: Any, report_id: int, supervisor: User, key: Unlocked
     content = Content.loads(crypto.decrypt(data_key, bytes(report.content)))
     paths = _conflicts_of(supervisor, report, content=content)
     if paths:
-        _audit(actor, "report.recuse", report, supervisor=supervisor.pk, paths=paths)
-        raise Conflict(
-            _("存在利益冲突，该监督员须回避：%(paths)s") % {"paths": "；".join(paths)},
-            field_errors={"supervisor": paths},
+        raise Recusal(
+            _("存在利益冲突，该监督员须回避：%(paths)s") % {"paths": "；".join(paths)}, paths=paths
         )
     _seal_to(report, KeyShare.Purpose.CONTENT, data_key, target_key)
     if report.named:
