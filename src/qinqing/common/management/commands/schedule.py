@@ -18,6 +18,9 @@ def periodic_jobs() -> list[tuple[str, int, Callable[[], Any]]]:
     from qinqing.audit.tasks import publish_audit_head
     from qinqing.consultation.tasks import send_survey_reminders
     from qinqing.demands.tasks import sweep_demand_deadlines
+    from qinqing.integrity.reports.tasks import sweep_report_deadlines
+    from qinqing.notices.emergency.tasks import send_emergency_reminders
+    from qinqing.notices.matching.tasks import expire_listings
     from qinqing.outreach.tasks import send_meeting_reminders
 
     return [
@@ -25,11 +28,14 @@ def periodic_jobs() -> list[tuple[str, int, Callable[[], Any]]]:
         ("publish_audit_head", 86400, publish_audit_head.enqueue),
         ("send_meeting_reminders", 3600, send_meeting_reminders.enqueue),
         ("send_survey_reminders", 3600, send_survey_reminders.enqueue),
+        ("send_emergency_reminders", 3600, send_emergency_reminders.enqueue),
+        ("expire_listings", 86400, expire_listings.enqueue),
+        ("sweep_report_deadlines", 3600, sweep_report_deadlines.enqueue),
     ]
 
 
 class Command(BaseCommand):
-    help = "Enqueue periodic jobs (deadline sweep, meeting reminders, audit head)."
+    help = "Enqueue periodic jobs (deadline sweeps, reminders, listing expiry, audit head)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="enqueue every job once, exit")
