@@ -198,6 +198,13 @@ IMPORT_MAX_BYTES = env_int("QINQING_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DEMAND_STATS_MIN_CASES = env_int("QINQING_DEMAND_STATS_MIN_CASES", 10)
 
+# --- integrity: misconduct reports and the conflict graph (docs/reports-security.md) ----------
+# the other REPORTS_* values and their defaults: src/qinqing/integrity/reports/conf.py
+REPORTS_KDF_PROFILE = os.environ.get("QINQING_REPORTS_KDF_PROFILE", "interactive")
+REPORTS_RECEIPT_PEPPER = os.environ.get("QINQING_REPORTS_RECEIPT_PEPPER", "")
+# keyed hash of ID-card numbers in the conflict graph (SECRET_KEY when empty)
+RELATIONS_ID_KEY = os.environ.get("QINQING_RELATIONS_ID_KEY", "")
+
 # --- audit ------------------------------------------------------------------------------
 AUDIT_HEAD_FILE = Path(os.environ.get("QINQING_AUDIT_HEAD_FILE", VAR_DIR / "audit-head.log"))
 
