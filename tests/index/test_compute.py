@@ -147,8 +147,8 @@ def test_same_inputs_and_seed_write_identical_bytes(
         assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes()
     header = (tmp_path / "one" / "results.csv").read_text().splitlines()[0]
     assert (
-        header
-        == "region_code,region_name,score,qin,qing,rank,median_rank,rank_p05,rank_p95,tier,coverage,flags"
+        header == "region_code,region_name,score,qin,qing,rank,median_rank,"
+        "rank_p05,rank_p95,tier,coverage,flags"
     )
     assert "unavailable" in (tmp_path / "one" / "indicators.csv").read_text()
 
