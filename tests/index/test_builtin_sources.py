@@ -90,7 +90,7 @@ def test_the_live_sources_need_a_fixed_number_of_queries(
     world: Any, django_assert_max_num_queries: Any
 ) -> None:
     _demand(world, 1, firm=world.firm_a, days=3, on_time=True)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         builtin.demand_facts(start=date(2026, 1, 1), end=date(2026, 6, 30))
         builtin.outreach_facts(start=date(2026, 1, 1), end=date(2026, 6, 30))
         builtin.directory_facts(start=date(2026, 1, 1), end=date(2026, 6, 30))

@@ -170,3 +170,17 @@ def test_the_nominal_run_against_a_hand_computed_score() -> None:
     # 52.8 < 53.7: the cleaner unit ranks first although it is less close
     assert out.rank.tolist() == [2.0, 1.0]
     assert out.effective_weights == pytest.approx({"a": 0.25, "b": 0.25, "c": 0.5})
+
+
+@given(st.lists(st.sampled_from([1.0, 2.0, 2.0, 3.5, math.nan, 7.0]), min_size=2, max_size=12))
+def test_rank_normalisation_matches_the_definition_with_ties_and_gaps(values: list[float]) -> None:
+    x = np.array(values)[:, None]
+    y = engine.normalise(x, "rank", np.zeros(1), np.ones(1), np.array([1]))[:, 0]
+    seen = x[~np.isnan(x)]
+    for i, v in enumerate(values):
+        if math.isnan(v):
+            assert math.isnan(y[i])
+            continue
+        r = 1 + (seen < v).sum() + ((seen == v).sum() - 1) / 2
+        expected = (r - 1) / (len(seen) - 1) * 100 if len(seen) > 1 else 50.0
+        assert y[i] == pytest.approx(expected)

@@ -8,9 +8,12 @@ visits or contacts; the loops below run over the groups the database returned.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Func, IntegerField, Q, Sum
+from django.db.models.functions import Coalesce
 
 from qinqing.common.workdays import SHANGHAI
 
@@ -35,6 +38,29 @@ def directory_facts(*, start: date, end: date) -> list[Row]:
     return [(g["grid__path"], "directory.firms", float(g["n"]), 1.0) for g in groups]
 
 
+class WholeDays(Func):
+    """Whole days, rounded up, from the first expression to the second, computed by the
+    database (julianday on SQLite, an epoch difference on PostgreSQL)."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        (start, p1), (end, p2) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"CAST(julianday({end}) - julianday({start}) + 0.999999 AS INTEGER)", [*p2, *p1]
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        (start, p1), (end, p2) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"CAST(CEIL(EXTRACT(EPOCH FROM ({end} - {start})) / 86400) AS INTEGER)", [*p2, *p1]
+
+
+def _step_of(days: int) -> int:
+    """The histogram step a number of days falls in: the smallest step at or above it."""
+    for step in DAY_STEPS:
+        if days <= step:
+            return step
+    return DAY_STEPS[-1] + 1
+
+
 def demand_facts(*, start: date, end: date) -> list[Row]:
     """Cases submitted in the period (merged duplicates left out), as the statistics page."""
     from qinqing.demands.models import Demand, Satisfaction
@@ -43,12 +69,6 @@ def demand_facts(*, start: date, end: date) -> list[Row]:
 
     first, after = _moments(start, end)
     resolved = resolved_q()
-
-    def within(days: int) -> Q:
-        limit = F("submitted_at") + timedelta(days=days)
-        return resolved & (
-            Q(replied_at__lte=limit) | Q(replied_at__isnull=True, closed_at__lte=limit)
-        )
 
     aggregates = {
         "received": Count("pk", filter=~Q(state=State.WITHDRAWN)),
@@ -64,7 +84,6 @@ def demand_facts(*, start: date, end: date) -> list[Row]:
         "outcome_published": Count(
             "pk", filter=Q(replied_at__isnull=False) & ~Q(reply="") & ~Q(state=State.WITHDRAWN)
         ),
-        **{f"d{days}": Count("pk", filter=within(days)) for days in DAY_STEPS},
     }
     groups = (
         Demand.objects.filter(
@@ -89,16 +108,21 @@ def demand_facts(*, start: date, end: date) -> list[Row]:
             "outcome_published",
         ):
             rows.append((path, f"demands.{name}", float(g[name]), 1.0))
-        # the day histogram: cases resolved within (previous step, step] days
-        previous = 0
-        for days in DAY_STEPS:
-            count = g[f"d{days}"] - previous
-            if count:
-                rows.append((path, "demands.days_to_resolve", float(days), float(count)))
-            previous = g[f"d{days}"]
-        later = g["resolved"] - previous
-        if later:
-            rows.append((path, "demands.days_to_resolve", float(DAY_STEPS[-1] + 1), float(later)))
+    # the day histogram: one GROUP BY (path, whole days) over the resolved cases
+    days = (
+        Demand.objects.filter(
+            resolved, submitted_at__gte=first, submitted_at__lt=after, merged_into__isnull=True
+        )
+        .order_by()
+        .annotate(days=WholeDays(F("submitted_at"), Coalesce(F("replied_at"), F("closed_at"))))
+        .values("region_path", "days")
+        .annotate(n=Count("pk"))
+    )
+    histogram: dict[tuple[str, int], int] = defaultdict(int)
+    for g in days:
+        histogram[(g["region_path"], _step_of(max(0, int(g["days"] or 0))))] += g["n"]
+    for (path, step), count in sorted(histogram.items()):
+        rows.append((path, "demands.days_to_resolve", float(step), float(count)))
     return rows
 
 

@@ -185,14 +185,27 @@ def normalise(x: Array, method: str, low: Array, high: Array, direction: Array) 
 
 
 def _percentile_rank(x: Array, good: Array) -> Array:
-    """(r − 1) / (m − 1) · 100 with r the rank among the m observed units, ties averaged."""
-    a = x[..., :, None, :]  # unit i
-    b = x[..., None, :, :]  # unit j
-    valid_b = ~np.isnan(b)
-    less = np.sum((b < a) & valid_b, axis=-2)
-    equal = np.sum((b == a) & valid_b, axis=-2)
+    """(r − 1) / (m − 1) · 100 with r the rank among the m observed units, ties averaged.
+
+    Sort-based (n log n along the units axis), vectorised over draws and indicators."""
+    v = np.moveaxis(x, -2, -1)  # (…, k, units)
+    n = v.shape[-1]
+    order = np.argsort(v, axis=-1, kind="stable")  # NaN last
+    s = np.take_along_axis(v, order, axis=-1)
+    positions = np.broadcast_to(np.arange(n), s.shape)
+    differs = s[..., 1:] != s[..., :-1]  # NaN != NaN: each NaN is its own group
+    edge = np.ones((*s.shape[:-1], 1), dtype=bool)
+    starts = np.concatenate([edge, differs], axis=-1)
+    ends = np.concatenate([differs, edge], axis=-1)
+    first = np.maximum.accumulate(np.where(starts, positions, 0), axis=-1)
+    last = np.flip(
+        np.minimum.accumulate(np.flip(np.where(ends, positions, n - 1), axis=-1), axis=-1), axis=-1
+    )
+    average = (first + last) / 2 + 1
+    r = np.empty(s.shape)
+    np.put_along_axis(r, order, average, axis=-1)
+    r = np.moveaxis(r, -1, -2)  # back to (…, units, k)
     m = np.sum(~np.isnan(x), axis=-2, keepdims=True)
-    r = 1 + less + (equal - 1) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         y = np.where(m > 1, (r - 1) / np.where(m > 1, m - 1, 1), 0.5)
     y = np.where(good, y, 1 - y) * 100
