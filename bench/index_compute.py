@@ -23,7 +23,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,7 @@ def main() -> None:
         base = results["plain SQL aggregation"]
         print(
             f"{districts} districts, {towns} towns; Python {platform.python_version()}, "
-            f"{connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else ''}, "
+            f"{connection.vendor} {getattr(connection.Database, 'sqlite_version', '')}, "
             f"{os.cpu_count()} CPUs"
         )
         for name, seconds in results.items():

@@ -122,7 +122,7 @@ def _run_out(run: ComputeRun) -> dict[str, Any]:
 
 @router.get(
     "/periods",
-    response={200: list[PeriodOut]},
+    response={200: list[PeriodOut], 401: Error},
     auth=None,
     summary="已发布的期间（每个期间的最新版本）",
 )
@@ -135,7 +135,7 @@ def periods(request: HttpRequest, level: str = "") -> list[dict[str, Any]]:
 
 @router.get(
     "/results/{period}/{level}",
-    response={200: ResultsOut, 404: Error},
+    response={200: ResultsOut, 401: Error, 404: Error},
     auth=None,
     summary="已发布期间的结果（可用 version 参数取更早的版本）",
 )
@@ -150,7 +150,7 @@ def results(
 
 @router.get(
     "/results/{period}/{level}/regions/{code}",
-    response={200: RegionDetailOut, 404: Error},
+    response={200: RegionDetailOut, 401: Error, 404: Error},
     auth=None,
     summary="一个区域在已发布期间的得分与各项指标",
 )

@@ -28,7 +28,6 @@ from .models import Level, Publication
 from .permissions import can_preview, can_publish
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SOURCE_UNAVAILABLE = "数据源未建成"
 
 
 def period_label(period: str, partial: bool = False) -> str:
