@@ -1,0 +1,204 @@
+"""Time the health index for all of Ningbo (district and town level, one half-year, 1,000
+Monte Carlo draws) against a plain SQL aggregation of the same raw indicators.
+
+Usage:  .venv/bin/python bench/index_compute.py [--runs 3] [--draws 1000] [--period 2026H1]
+        [--var DIR]   (reuse a directory with a loaded demo instead of loading a fresh one)
+
+Loads the demo into a temporary SQLite database (not timed), then, in this process, takes the
+median of ``--runs`` runs of: the plain SQL (one GROUP BY per source table, the same counts
+the index reads); the index's facts alone (the ORM aggregations of ``index.builtin``); the
+whole computation (facts, roll-up, checks, normalisation, aggregation, Monte Carlo) at each
+level. Figures go to docs/benchmarks.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+
+def qinqing_executable() -> str:
+    beside = Path(sys.executable).with_name("qinqing")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("qinqing")
+    if found is None:
+        raise SystemExit("qinqing is not installed; run `make install` first")
+    return found
+
+
+def load_demo(var: str) -> None:
+    env = {**os.environ, "QINQING_VAR_DIR": var}
+    env.pop("DATABASE_URL", None)
+    exe = qinqing_executable()
+    for command in ([exe, "migrate", "--no-input", "-v", "0"], [exe, "demo", "load", "-v", "0"]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode:
+            sys.stderr.write(done.stdout + done.stderr)
+            raise SystemExit(f"failed: {' '.join(command)}")
+
+
+def plain_sql(start: date, end: date) -> int:
+    """The raw counts of the index in plain SQL, grouped by grid/region path."""
+    from django.db import connection
+
+    from qinqing.common.workdays import SHANGHAI
+
+    first = datetime.combine(start, dtime.min, tzinfo=SHANGHAI)
+    after = datetime.combine(end + timedelta(days=1), dtime.min, tzinfo=SHANGHAI)
+    queries = [
+        (
+            "SELECT region_path, count(*),"
+            " sum(CASE WHEN accepted_at <= accept_due_at THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN replied_at IS NOT NULL OR state = 'closed' THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN replied_at <= resolve_due_at THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN satisfaction <> '' THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN satisfaction IN ('satisfied', 'basic') THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN reopen_count > 0 THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN reply <> '' THEN 1 ELSE 0 END)"
+            " FROM demands_demand WHERE submitted_at >= %s AND submitted_at < %s"
+            " AND merged_into_id IS NULL GROUP BY region_path",
+            [first, after],
+        ),
+        (
+            # the day histogram of the median (whole days, rounded up; SQLite's julianday)
+            "SELECT region_path, CAST(julianday(coalesce(replied_at, closed_at))"
+            " - julianday(submitted_at) + 0.999999 AS INTEGER) AS days, count(*)"
+            " FROM demands_demand WHERE submitted_at >= %s AND submitted_at < %s"
+            " AND merged_into_id IS NULL AND state <> 'withdrawn'"
+            " AND (replied_at IS NOT NULL OR state = 'closed') GROUP BY region_path, days",
+            [first, after],
+        ),
+        (
+            "SELECT g.path, count(DISTINCT v.enterprise_id) FROM outreach_visit v"
+            " JOIN directory_enterprise e ON e.id = v.enterprise_id"
+            " JOIN directory_region g ON g.id = e.grid_id"
+            " WHERE v.visited_on >= %s AND v.visited_on <= %s GROUP BY g.path",
+            [start, end],
+        ),
+        (
+            "SELECT g.path, count(*) FROM outreach_pairingcontact c"
+            " JOIN directory_pairing p ON p.id = c.pairing_id"
+            " JOIN directory_enterprise e ON e.id = p.enterprise_id"
+            " JOIN directory_region g ON g.id = e.grid_id"
+            " WHERE c.contacted_on >= %s AND c.contacted_on <= %s GROUP BY g.path",
+            [start, end],
+        ),
+        (
+            "SELECT r.path, count(*) FROM outreach_meeting m JOIN directory_region r"
+            " ON r.id = m.region_id WHERE m.status = 'held' AND m.starts_at >= %s"
+            " AND m.starts_at < %s GROUP BY r.path",
+            [first, after],
+        ),
+        (
+            "SELECT g.path, count(*) FROM directory_enterprise e JOIN directory_region g"
+            " ON g.id = e.grid_id GROUP BY g.path",
+            [],
+        ),
+    ]
+    rows = 0
+    with connection.cursor() as cursor:
+        for sql, params in queries:
+            cursor.execute(sql, params)
+            rows += len(cursor.fetchall())
+    return rows
+
+
+def median_time(function: Callable[[], Any], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--period", default="")
+    parser.add_argument("--var", default="")
+    args = parser.parse_args()
+    var = args.var or tempfile.mkdtemp(prefix="qinqing-index-bench-")
+    try:
+        if not args.var:
+            print("loading the demo (not timed) …", file=sys.stderr)
+            load_demo(var)
+        os.environ["QINQING_VAR_DIR"] = var
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qinqing.config.settings")
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        from qinqing.directory.models import Region
+        from qinqing.index import builtin, compute
+        from qinqing.index.method import load
+
+        method = load()
+        today = date.today()
+        period = (
+            compute.HalfYear.parse(args.period)
+            if args.period
+            else compute.HalfYear.containing(today).previous()
+        )
+        end = min(period.end, today)
+        print(
+            f"period {period.key}, {args.draws} draws, median of {args.runs} runs", file=sys.stderr
+        )
+        results = {
+            "plain SQL aggregation": median_time(lambda: plain_sql(period.start, end), args.runs),
+            "index facts (ORM aggregations)": median_time(
+                lambda: (
+                    builtin.demand_facts(start=period.start, end=end),
+                    builtin.outreach_facts(start=period.start, end=end),
+                    builtin.directory_facts(start=period.start, end=end),
+                ),
+                args.runs,
+            ),
+        }
+        for level in ("district", "town"):
+            results[f"index, {level} level, {args.draws} draws"] = median_time(
+                lambda level=level: compute.compute(
+                    period=period.key, level=level, method=method, draws=args.draws, today=today
+                ),
+                args.runs,
+            )
+            results[f"index, {level} level, 0 draws"] = median_time(
+                lambda level=level: compute.compute(
+                    period=period.key, level=level, method=method, draws=0, today=today
+                ),
+                args.runs,
+            )
+        towns = Region.objects.filter(level=3).count()
+        districts = Region.objects.filter(level=2).count()
+        base = results["plain SQL aggregation"]
+        print(
+            f"{districts} districts, {towns} towns; Python {platform.python_version()}, "
+            f"{connection.vendor} {getattr(connection.Database, 'sqlite_version', '')}, "
+            f"{os.cpu_count()} CPUs"
+        )
+        for name, seconds in results.items():
+            print(f"{name:45s} {seconds * 1000:9.1f} ms   {seconds / base:6.1f} × plain SQL")
+    finally:
+        if not args.var:
+            shutil.rmtree(var, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

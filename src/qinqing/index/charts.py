@@ -1,0 +1,191 @@
+"""Charts of a published period, drawn offline with matplotlib as inline SVG.
+
+The drawing helpers (CJK font, cleaned SVG) are the demand statistics' (``demands.charts``).
+A publication never changes, so each chart is cached by publication and chart name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import matplotlib as mpl
+from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
+
+from qinqing.demands.charts import _figure, _settings, _style_axes, _svg
+
+QIN_COLOUR = "#c62828"
+QING_COLOUR = "#1565c0"
+BAR_COLOUR = "#8fa3bf"
+
+
+def cached(key: str, draw: Callable[[], SafeString]) -> SafeString:
+    svg = cache.get(key)
+    if svg is None:
+        svg = str(draw())
+        cache.set(key, svg, 24 * 3600)
+    return mark_safe(svg)  # our own SVG, cleaned by demands.charts._svg
+
+
+def _ordered(regions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(
+        (r for r in regions if r["rank"] is not None), key=lambda r: (r["rank"], r["code"])
+    )
+
+
+def ranking_chart(
+    regions: Sequence[dict[str, Any]], *, title: str, score: str, rank: str, key: str = "ranking"
+) -> SafeString:
+    """Bars of the score, beside each the nominal rank with its 5–95 % interval as whiskers."""
+    rows = _ordered(regions)
+    with mpl.rc_context(_settings()):
+        figure = _figure(7.2, max(2.0, 0.22 * len(rows) + 1.0))
+        left, right = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
+        ys = list(range(len(rows)))[::-1]
+        left.barh(ys, [r["score"] for r in rows], color=BAR_COLOUR, height=0.65)
+        left.set_yticks(ys, [r["name"] for r in rows], fontsize=8 if len(rows) > 30 else 9)
+        left.set_xlim(0, 100)
+        left.set_title(score, fontsize=10, loc="left")
+        lows = [r["rank"] - r["rank_low"] for r in rows]
+        highs = [r["rank_high"] - r["rank"] for r in rows]
+        right.errorbar(
+            [r["rank"] for r in rows],
+            ys,
+            xerr=[lows, highs],
+            fmt="o",
+            color=QIN_COLOUR,
+            ecolor="#555",
+            elinewidth=1,
+            capsize=2,
+            markersize=3,
+        )
+        right.set_xlim(0.5, max(2, len(rows)) + 0.5)
+        right.invert_xaxis()
+        right.set_title(rank, fontsize=10, loc="left")
+        for axes in (left, right):
+            _style_axes(axes)
+            axes.grid(axis="y", visible=False)
+            axes.grid(axis="x", color="#e3e6ec", linewidth=0.8)
+        figure.suptitle(title, fontsize=11, x=0.01, ha="left")
+        return _svg(figure, title, key)
+
+
+def heatmap(
+    regions: Sequence[dict[str, Any]],
+    indicators: Sequence[dict[str, Any]],
+    values: dict[tuple[str, str], float | None],
+    *,
+    title: str,
+    key: str = "heatmap",
+) -> SafeString:
+    """Normalised indicator values (0–100), regions in rank order × scored indicators."""
+    import numpy as np
+
+    rows = _ordered(regions)
+    data = np.array(
+        [
+            [
+                values.get((r["code"], i["code"]))
+                if values.get((r["code"], i["code"])) is not None
+                else np.nan
+                for i in indicators
+            ]
+            for r in rows
+        ],
+        dtype=float,
+    ).reshape(len(rows), len(indicators))
+    with mpl.rc_context(_settings()):
+        figure = _figure(max(5.0, 0.45 * len(indicators) + 2.5), max(2.2, 0.2 * len(rows) + 1.8))
+        axes = figure.add_subplot()
+        cmap = mpl.colormaps["RdYlGn"].with_extremes(bad="#e3e6ec")
+        image = axes.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=100, aspect="auto")
+        axes.set_xticks(
+            range(len(indicators)),
+            [i["name"] for i in indicators],
+            rotation=60,
+            ha="right",
+            fontsize=8,
+        )
+        axes.set_yticks(range(len(rows)), [r["name"] for r in rows], fontsize=8)
+        figure.colorbar(image, ax=axes, shrink=0.6)
+        axes.set_title(title, fontsize=11, loc="left")
+        return _svg(figure, title, key)
+
+
+def trend_chart(
+    series: dict[str, list[tuple[str, float | None]]], *, title: str, key: str = "trend"
+) -> SafeString:
+    """One line per region over the published periods."""
+    periods = sorted({p for points in series.values() for p, _v in points})
+    with mpl.rc_context(_settings()):
+        figure = _figure(7.0, 3.4)
+        axes = figure.add_subplot()
+        for name, points in series.items():
+            by = dict(points)
+            ys = [by.get(p) for p in periods]
+            axes.plot(
+                range(len(periods)),
+                [math.nan if y is None else y for y in ys],
+                marker="o",
+                markersize=3,
+                linewidth=1.2,
+                label=name,
+            )
+        axes.set_xticks(range(len(periods)), periods)
+        axes.set_ylim(0, 100)
+        if len(series) <= 14:
+            axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        axes.set_title(title, fontsize=11, loc="left")
+        _style_axes(axes)
+        return _svg(figure, title, key)
+
+
+def scatter(
+    regions: Sequence[dict[str, Any]], *, title: str, qin: str, qing: str, key: str = "scatter"
+) -> SafeString:
+    rows = [r for r in regions if r["qin"] is not None and r["qing"] is not None]
+    with mpl.rc_context(_settings()):
+        figure = _figure(5.2, 4.4)
+        axes = figure.add_subplot()
+        axes.scatter(
+            [r["qin"] for r in rows], [r["qing"] for r in rows], s=18, color=QING_COLOUR, alpha=0.8
+        )
+        if len(rows) <= 20:
+            for r in rows:
+                axes.annotate(
+                    r["name"],
+                    (r["qin"], r["qing"]),
+                    fontsize=7,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
+        axes.plot([0, 100], [0, 100], color="#c9ced8", linewidth=0.8, linestyle="--")
+        axes.set_xlim(0, 100)
+        axes.set_ylim(0, 100)
+        axes.set_xlabel(qin, fontsize=9)
+        axes.set_ylabel(qing, fontsize=9)
+        axes.set_title(title, fontsize=11, loc="left")
+        _style_axes(axes)
+        return _svg(figure, title, key)
+
+
+def goalpost_chart(
+    rows: Sequence[tuple[str, float | None]], *, title: str, key: str = "goalposts"
+) -> SafeString:
+    """A region's indicators on the 0–100 goalpost scale (0 = low goalpost, 100 = frontier)."""
+    with mpl.rc_context(_settings()):
+        figure = _figure(6.4, max(1.8, 0.3 * len(rows) + 1.0))
+        axes = figure.add_subplot()
+        ys = list(range(len(rows)))[::-1]
+        values = [v if v is not None else 0 for _n, v in rows]
+        colours = [QIN_COLOUR if v is not None else "#e3e6ec" for _n, v in rows]
+        axes.barh(ys, values, color=colours, height=0.6)
+        axes.axvline(100, color="#1d2433", linewidth=0.8, linestyle="--")
+        axes.set_yticks(ys, [n for n, _v in rows], fontsize=8)
+        axes.set_xlim(0, 105)
+        axes.set_title(title, fontsize=11, loc="left")
+        _style_axes(axes)
+        axes.grid(axis="y", visible=False)
+        return _svg(figure, title, key)

@@ -1,0 +1,210 @@
+"""Computing from the staff page, publishing, freezing, correcting; the public pages and API."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from qinqing.audit.models import AuditEntry
+from qinqing.common.errors import NotPermitted, ServiceError
+from qinqing.index import services, sources
+from qinqing.index.models import ComputeRun, Publication
+
+from .conftest import ALL_FAKE, GRID_A, fake_facts
+
+
+@pytest.fixture(autouse=True)
+def _tasks(django_capture_on_commit_callbacks: Any) -> None:
+    global _capture
+    _capture = django_capture_on_commit_callbacks
+
+
+_capture: Any = None
+
+
+def _run(world: Any, level: str = "town", draws: int = 100) -> ComputeRun:
+    with _capture(execute=True):
+        run = services.compute_request(
+            actor=world.users["supervisor"], period="2026H1", level=level, draws=draws
+        )
+    run.refresh_from_db()
+    return run
+
+
+def _page(content: bytes) -> str:
+    """The page without the per-request parts of the layout (CSRF token, nonce)."""
+    text = content.decode()
+    return re.sub(r'(csrfmiddlewaretoken" value=|nonce=|CSRFToken": )"[^"]*"', "", text)
+
+
+@pytest.fixture
+def published(world: Any, fake_sources: None) -> Publication:
+    run = _run(world)
+    assert run.status == ComputeRun.Status.DONE, run.error
+    return services.publish(actor=world.users["supervisor"], run_id=run.pk)
+
+
+def test_a_computation_requested_by_staff_runs_as_a_task_and_is_audited(
+    world: Any, fake_sources: None
+) -> None:
+    run = _run(world)
+    assert run.status == "done" and run.snapshot["draws"] == 100
+    assert AuditEntry.objects.filter(action="index.compute").count() == 1
+
+
+@pytest.mark.parametrize(
+    "role", ["enterprise", "steward", "handler", "official", "observer", "chamber"]
+)
+def test_other_roles_cannot_compute(world: Any, role: str) -> None:
+    with pytest.raises(NotPermitted):
+        services.compute_request(actor=world.users[role], period="2026H1", level="town")
+
+
+def test_a_bad_period_is_refused_with_a_message_on_the_field(world: Any) -> None:
+    with pytest.raises(ServiceError) as error:
+        services.compute_request(actor=world.users["supervisor"], period="2026Q1", level="village")
+    assert set(error.value.field_errors) == {"period", "level"}
+    assert not ComputeRun.objects.exists()
+
+
+def test_a_coordinator_may_preview_but_not_publish(world: Any, fake_sources: None) -> None:
+    with _capture(execute=True):
+        run = services.compute_request(
+            actor=world.users["coordinator"], period="2026H1", level="town", draws=10
+        )
+    with pytest.raises(NotPermitted):
+        services.publish(actor=world.users["coordinator"], run_id=run.pk)
+    assert services.publish(actor=world.users["system_admin"], run_id=run.pk).version == 1
+
+
+def test_a_published_period_does_not_change_when_the_data_changes(
+    world: Any, published: Publication, client: Client
+) -> None:
+    before = client.get("/index/2026H1/town/").content
+    csv_before = client.get("/index/2026H1/town/results.csv").content
+
+    def changed(*, start: date, end: date) -> list[tuple[str, str, float]]:
+        return [*fake_facts(start=start, end=end), (GRID_A, "demands.reopened", 40.0)]
+
+    with sources.override(**{**ALL_FAKE, "directory": changed}):
+        fresh = _run(world)
+        after = client.get("/index/2026H1/town/").content
+    assert fresh.snapshot != published.snapshot
+    assert _page(after) == _page(before)
+    assert client.get("/index/2026H1/town/results.csv").content == csv_before
+
+
+def test_a_correction_is_a_new_version_with_a_note(
+    world: Any, published: Publication, client: Client
+) -> None:
+    run = _run(world)
+    with pytest.raises(ServiceError) as error:
+        services.publish(actor=world.users["supervisor"], run_id=run.pk)
+    assert "note" in error.value.field_errors
+    second = services.publish(actor=world.users["supervisor"], run_id=run.pk, note="补录两件诉求")
+    assert second.version == 2
+    assert "补录两件诉求" in client.get("/index/2026H1/town/").content.decode()
+    assert client.get("/index/2026H1/town/?version=1").status_code == 200
+
+
+def test_the_public_ranking_page_shows_scores_intervals_and_charts(
+    published: Publication, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(8):
+        response = client.get("/index/2026H1/town/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "古林镇" in page and "高桥镇" in page and page.count("<svg") >= 4
+    assert "数据源未建成" in page
+
+
+def test_the_region_page_shows_indicators_against_goalposts(
+    published: Publication, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(8):
+        response = client.get("/index/2026H1/town/regions/330203101/")
+    page = response.content.decode()
+    assert response.status_code == 200 and "走访覆盖率" in page and "<svg" in page
+    assert "数据源未建成" in page
+    assert client.get("/index/2026H1/town/regions/999/").status_code == 404
+
+
+def test_downloads_carry_every_published_number(published: Publication, client: Client) -> None:
+    csv = client.get("/index/2026H1/town/indicators.csv")
+    assert csv.status_code == 200 and "visit_coverage" in csv.content.decode("utf-8-sig")
+    xlsx = client.get("/index/2026H1/town/index.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    report = client.get("/index/2026H1/town/report/")
+    assert report.status_code == 200 and "@media print" in report.content.decode()
+
+
+def test_the_methodology_page_and_the_empty_index_render(db: Any, client: Client) -> None:
+    assert "走访覆盖率" in client.get("/index/methodology/").content.decode()
+    assert client.get("/index/").status_code == 200
+    assert client.get("/index/2026H1/town/").status_code == 404
+
+
+def test_the_staff_page_is_for_staff_only(world: Any, client: Client, fake_sources: None) -> None:
+    client.force_login(world.users["enterprise"])
+    assert client.get("/index/staff/").status_code == 403
+    client.force_login(world.users["supervisor"])
+    assert client.get("/index/staff/").status_code == 200
+    with _capture(execute=True):
+        response = client.post(
+            "/index/staff/", {"period": "2026H1", "level": "district", "draws": "20"}
+        )
+    assert response.status_code == 302
+    run = ComputeRun.objects.get()
+    assert client.get(f"/index/staff/runs/{run.pk}/").status_code == 200
+    response = client.post("/index/staff/", {"period": "abc", "level": "district"})
+    assert "2026H1" in response.content.decode() and ComputeRun.objects.count() == 1
+    client.post(f"/index/staff/runs/{run.pk}/", {"note": ""})
+    assert Publication.objects.get().level == "district"
+    client.force_login(world.users["steward"])
+    assert client.get(f"/index/staff/runs/{run.pk}/").status_code == 404
+
+
+def test_the_api_gives_periods_results_and_region_detail(
+    published: Publication, client: Client
+) -> None:
+    periods = client.get("/api/v1/index/periods").json()
+    assert periods[0]["period"] == "2026H1" and periods[0]["version"] == 1
+    results = client.get("/api/v1/index/results/2026H1/town").json()
+    assert {r["code"] for r in results["regions"]} == {"330203101", "330203102"}
+    detail = client.get("/api/v1/index/results/2026H1/town/regions/330203101").json()
+    assert any(c["status"] == "unavailable" for c in detail["indicators"])
+    assert client.get("/api/v1/index/results/2020H1/town").status_code == 404
+
+
+def test_the_api_computes_and_publishes_for_staff_only(
+    world: Any, client: Client, fake_sources: None
+) -> None:
+    client.force_login(world.users["steward"])
+    assert (
+        client.post(
+            "/api/v1/index/runs",
+            {"period": "2026H1", "level": "town"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    client.force_login(world.users["supervisor"])
+    with _capture(execute=True):
+        created = client.post(
+            "/api/v1/index/runs",
+            {"period": "2026H1", "level": "town", "draws": 10},
+            content_type="application/json",
+        )
+    assert created.status_code == 201 and created.json()["status"] == "queued"
+    run_id = created.json()["id"]
+    assert client.get(f"/api/v1/index/runs/{run_id}").json()["status"] == "done"
+    published = client.post(
+        f"/api/v1/index/runs/{run_id}/publish", {}, content_type="application/json"
+    )
+    assert published.status_code == 201 and published.json()["version"] == 1
+    client.force_login(world.users["steward"])
+    assert client.get(f"/api/v1/index/runs/{run_id}").status_code == 404
