@@ -137,7 +137,11 @@ def test_the_applicant_appeals_once_to_a_third_reviewer(world, second, third):
                 reasons="复查认为可从轻。",
             )
     a = services.application_review(
-        actor=third, application_id=a.pk, version=a.version, outcome="reduced", reasons="复查认为可从轻。"
+        actor=third,
+        application_id=a.pk,
+        version=a.version,
+        outcome="reduced",
+        reasons="复查认为可从轻。",
     )
     assert a.state == State.REVIEWED and a.final_outcome == "reduced" and a.outcome == "not_exempt"
     with pytest.raises(Conflict, match="只能申诉一次"):
@@ -150,12 +154,18 @@ def test_only_the_applicant_appeals_and_not_after_the_deadline(world, second):
     a = decided(world, second)
     with pytest.raises(NotPermitted):
         services.application_appeal(
-            actor=world.users["supervisor"], application_id=a.pk, version=a.version, reason="代为申诉理由"
+            actor=world.users["supervisor"],
+            application_id=a.pk,
+            version=a.version,
+            reason="代为申诉理由",
         )
     Application.objects.filter(pk=a.pk).update(appeal_due_at=timezone.now() - timedelta(days=1))
     with pytest.raises(Conflict, match="申诉期限"):
         services.application_appeal(
-            actor=world.users["official"], application_id=a.pk, version=a.version, reason="逾期的申诉理由"
+            actor=world.users["official"],
+            application_id=a.pk,
+            version=a.version,
+            reason="逾期的申诉理由",
         )
 
 

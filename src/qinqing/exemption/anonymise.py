@@ -40,7 +40,9 @@ USCC_RE = re.compile(
 MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
 LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)")
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-NUMBER_RE = re.compile(r"\b(?:SQ|RC|TJ|JB|BB)-\d{4}-\d{4,8}\b", re.IGNORECASE)
+NUMBER_RE = re.compile(
+    r"(?<![0-9A-Za-z])(?:SQ|RC|AL|TJ|JB|BB)-\d{4}-\d{4,8}(?![0-9A-Za-z])", re.IGNORECASE
+)
 PATTERNS = [
     (EMAIL_RE, EMAIL),
     (NUMBER_RE, NUMBER),

@@ -37,7 +37,7 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args: Any, applicants: list[tuple[int, str]] | None = None, **kw: Any):
         super().__init__(*args, **kw)
         if applicants:
-            self.fields["applicant"].choices = [("", _("本人")), *applicants]
+            self.fields["applicant"].choices = [("", _("本人")), *applicants]  # type: ignore[attr-defined]
         else:
             del self.fields["applicant"]
 
@@ -51,7 +51,7 @@ class AcceptForm(forms.Form):
 
     def __init__(self, *args: Any, assessors: list[tuple[int, str]] | None = None, **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["assessor"].choices = [("", _("本人")), *(assessors or [])]
+        self.fields["assessor"].choices = [("", _("本人")), *(assessors or [])]  # type: ignore[attr-defined]
 
 
 class ReasonForm(forms.Form):
@@ -106,7 +106,10 @@ class AssessmentForm(OutcomeForm):
         self.fields["outcome"], self.fields["reasons"] = outcome, reasons
 
     def distinction_rows(self) -> list[tuple[Any, Any, Any]]:
-        return [(self[f"{d}_finding"], self[f"{d}_findings"], self[f"{d}_evidence"]) for d in DISTINCTION_QUESTIONS]
+        return [
+            (self[f"{d}_finding"], self[f"{d}_findings"], self[f"{d}_evidence"])
+            for d in DISTINCTION_QUESTIONS
+        ]
 
     def factor_fields(self) -> list[Any]:
         return [self[f] for f in FACTOR_LABELS]
@@ -114,7 +117,9 @@ class AssessmentForm(OutcomeForm):
 
 class CaseForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=120)
-    text = forms.CharField(label=_("案例正文（匿名化后）"), widget=forms.Textarea(attrs={"rows": 16}))
+    text = forms.CharField(
+        label=_("案例正文（匿名化后）"), widget=forms.Textarea(attrs={"rows": 16})
+    )
 
 
 class LibraryForm(forms.Form):

@@ -138,7 +138,9 @@ class Application(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
-    days_to_decide = models.PositiveSmallIntegerField(_("办理用时（工作日）"), null=True, blank=True)
+    days_to_decide = models.PositiveSmallIntegerField(
+        _("办理用时（工作日）"), null=True, blank=True
+    )
     refusal_reason = models.TextField(_("不予受理理由"), blank=True, max_length=3000)
 
     appeal_due_at = models.DateTimeField(_("申诉期限"), null=True, blank=True)

@@ -24,13 +24,14 @@ def _supervisors(application: Application) -> list[Any]:
 
 
 def recipients(application: Application, action: str) -> list[Any]:
-    applicant_side = [application.applicant, application.filed_by]
+    applicant_side: list[Any] = [application.applicant, application.filed_by]
+    users: list[Any]
     if action in ("accept", "refuse", "sign_off", "review"):
         users = applicant_side
     elif action == "return":
         users = [application.assessor]
     elif action in ("submit", "assess", "appeal") or action.startswith("overdue"):
-        exclude = {application.applicant_id}
+        exclude: set[int | None] = {application.applicant_id}
         if action == "assess":
             exclude.add(application.assessor_id)
         if action == "appeal":

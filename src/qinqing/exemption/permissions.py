@@ -141,9 +141,8 @@ def may_appeal(user: Any, application: Application) -> bool:
 
 def may_review_appeal(user: Any, application: Application) -> bool:
     pk = getattr(user, "pk", None)
-    return (
-        pk not in (application.assessor_id, application.signed_off_by_id)
-        and may_judge(user, application)
+    return pk not in (application.assessor_id, application.signed_off_by_id) and may_judge(
+        user, application
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -54,9 +53,11 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
 
 def application_detail(*, user: Any, application_id: int) -> Application:
     """Raises Application.DoesNotExist for an application outside the reader's scope."""
-    return applications_visible_to(user).select_related(
-        "department", "signed_off_by", "appeal_reviewer", "accepted_by"
-    ).get(pk=application_id)
+    return (
+        applications_visible_to(user)
+        .select_related("department", "signed_off_by", "appeal_reviewer", "accepted_by")
+        .get(pk=application_id)
+    )
 
 
 def application_list(
@@ -183,7 +184,9 @@ def statistics_for(
     rows = Application.objects.filter(condition).filter(
         Q(submitted_at__gte=lo, submitted_at__lt=hi) | Q(decided_at__gte=lo, decided_at__lt=hi)
     )
-    values = rows.values_list("region_path", "submitted_at", "decided_at", "outcome", "days_to_decide")
+    values = rows.values_list(
+        "region_path", "submitted_at", "decided_at", "outcome", "days_to_decide"
+    )
     depth = min((len([p for p in path.strip("/").split("/") if p]) for path in paths), default=1)
     depth += 1
     groups: dict[str, StatRow] = {}
@@ -259,7 +262,7 @@ def applicants_for(user: Any) -> list[tuple[int, str]]:
             condition |= Q(department_id=a.department_id)
     rows = (
         RoleAssignment.objects.filter(condition, role__in=list(APPLICANT_ROLES))
-        .exclude(user_id=getattr(user, "pk", None))
+        .exclude(user_id=getattr(user, "pk", 0) or 0)
         .select_related("user")
         .order_by("user__username")
     )

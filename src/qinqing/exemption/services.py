@@ -147,8 +147,10 @@ def origin_for(actor: Any, applicant: Any) -> str | None:
             and region.path.startswith(a.region.path)
         ):
             return Origin.UNIT
-        if a.role == Role.HANDLER and a.department_id and any(
-            h.department_id == a.department_id for h in held
+        if (
+            a.role == Role.HANDLER
+            and a.department_id
+            and any(h.department_id == a.department_id for h in held)
         ):
             return Origin.UNIT
     if region is not None and any(region.path.startswith(p) for p in supervisor_paths(actor)):
@@ -499,9 +501,7 @@ def application_assess(
 
 
 @transaction.atomic
-def application_return(
-    *, actor: Any, application_id: int, version: int, note: str
-) -> Application:
+def application_return(*, actor: Any, application_id: int, version: int, note: str) -> Application:
     """The second reviewer sends the assessment back to the assessor."""
     application = _locked(application_id, version)
     note = (note or "").strip()
@@ -592,9 +592,7 @@ def application_review(
     application.appeal_reviewer = actor
     application.appeal_outcome, application.appeal_reasons = outcome, reasons
     application.appeal_decided_at = _now()
-    _save(
-        application, "appeal_reviewer", "appeal_outcome", "appeal_reasons", "appeal_decided_at"
-    )
+    _save(application, "appeal_reviewer", "appeal_outcome", "appeal_reasons", "appeal_decided_at")
     Case.objects.filter(application=application).update(outcome=outcome)
     _audit(
         actor,
@@ -695,8 +693,7 @@ def case_publish(*, actor: Any, case_id: int, title: str, text: str) -> Case:
         found = anonymise.leaks(value, ids)
         if found:
             errors.setdefault(name, []).append(
-                _("仍含有可识别信息：%(items)s。请删除后再发布。")
-                % {"items": "、".join(found[:5])}
+                _("仍含有可识别信息：%(items)s。请删除后再发布。") % {"items": "、".join(found[:5])}
             )
     _invalid(errors)
     case.title, case.text = title, text
@@ -744,9 +741,11 @@ def sweep_deadlines(now: datetime | None = None) -> dict[str, int]:
         if not stage or application.overdue_stage == stage:
             continue
         with transaction.atomic():
-            updated = Application.objects.filter(pk=application.pk).exclude(
-                overdue_stage=stage
-            ).update(overdue_stage=stage, overdue_flagged_at=now)
+            updated = (
+                Application.objects.filter(pk=application.pk)
+                .exclude(overdue_stage=stage)
+                .update(overdue_stage=stage, overdue_flagged_at=now)
+            )
             if updated:
                 record(
                     actor=None,

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qinqing.accounts.models import User
-from qinqing.audit.services import record
 from qinqing.accounts.scopes import primary_role
+from qinqing.audit.services import record
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
@@ -186,9 +186,7 @@ def _detail_context(request: HttpRequest, application: Application, **forms: Any
         "assessment": assessment,
         "distinctions": distinctions,
         "factors": [(label, dict(choices or [])[answer]) for label, choices, answer in factors],
-        "checks": [
-            (checks.CHECKS[name], result) for name, result in (check_results or {}).items()
-        ],
+        "checks": [(checks.CHECKS[name], result) for name, result in (check_results or {}).items()],
         "evidence": selectors.evidence_of(application),
         "overdue": services.overdue_stage(application, timezone.now()),
         "can_add_evidence": services.may_add_evidence(user, application),
@@ -499,7 +497,11 @@ def library(request: HttpRequest) -> HttpResponse:
     page = paginate(qs, request.GET.get("page"))
     titles = {d: q["title"] for d, q in selectors.DISTINCTION_QUESTIONS.items()}
     rows = [(c, [titles[d] for d in c.distinctions if d in titles]) for c in page.object_list]
-    template = "exemption/_library_rows.html" if getattr(request, "htmx", False) else "exemption/library.html"
+    template = (
+        "exemption/_library_rows.html"
+        if getattr(request, "htmx", False)
+        else "exemption/library.html"
+    )
     return render(request, template, {"form": form, "page": page, "rows": rows})
 
 
@@ -536,7 +538,10 @@ def case_draft(request: HttpRequest, application_id: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, case_id: int) -> HttpResponseBase:
     case = (
-        selectors.case_drafts(user=request.user).filter(pk=case_id).select_related("application").first()
+        selectors.case_drafts(user=request.user)
+        .filter(pk=case_id)
+        .select_related("application")
+        .first()
     )
     if case is None or not is_supervisor_of(request.user, case.application):
         raise Http404
