@@ -484,9 +484,9 @@ def application_assess(
     """The assessor's findings on the three distinctions and the factors, with a proposed
     outcome; the automatic checks are kept as the assessor saw them."""
     application = _locked(application_id, version)
+    before = _move(actor, application, Action.ASSESS)
     clean = _clean_assessment(assessment)
     outcome, reasons = _clean_outcome(outcome, reasons)
-    before = _move(actor, application, Action.ASSESS)
     checks = {name: result.as_dict() for name, result in run_checks(application).items()}
     Assessment.objects.update_or_create(
         application=application,
@@ -587,8 +587,8 @@ def application_review(
     """A supervisor who is neither the assessor nor the one who signed off decides the
     appeal: the outcome stands or changes."""
     application = _locked(application_id, version)
-    outcome, reasons = _clean_outcome(outcome, reasons)
     before = _move(actor, application, Action.REVIEW)
+    outcome, reasons = _clean_outcome(outcome, reasons)
     application.appeal_reviewer = actor
     application.appeal_outcome, application.appeal_reasons = outcome, reasons
     application.appeal_decided_at = _now()
