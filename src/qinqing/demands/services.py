@@ -29,6 +29,10 @@ from qinqing.common.workdays import (
     working_days_between,
 )
 from qinqing.directory.models import Department, Enterprise
+from qinqing.integrity.relations.services import (  # relations: conflict-of-interest hook
+    demand_handling_check,
+    record_conflict_refusals,
+)
 
 from .models import (
     Assist,
@@ -274,6 +278,7 @@ REQUIRES_NOTE: dict[str, Any] = {
 }
 
 
+@record_conflict_refusals  # relations: keep the alert of a refused conflicted handler
 @transaction.atomic
 def demand_act(
     *,
@@ -297,6 +302,7 @@ def demand_act(
     target, allowed = step
     if not allowed(actor, demand):
         raise NotPermitted(_("您没有执行此操作的权限。"))
+    demand_handling_check(actor=actor, demand=demand, action=action)  # relations: conflicts
     note = (note or "").strip()
     if action in REQUIRES_NOTE and not note:
         raise ServiceError(str(REQUIRES_NOTE[action]), field_errors={"note": [_("必填。")]})

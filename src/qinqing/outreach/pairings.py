@@ -29,6 +29,12 @@ from qinqing.audit.actions import register
 from qinqing.audit.services import record
 from qinqing.common.errors import NotPermitted, ServiceError
 from qinqing.directory.models import Pairing
+from qinqing.integrity.relations.services import (  # relations: conflict-of-interest hook
+    pairing_check as _pairing_check,
+)
+from qinqing.integrity.relations.services import (  # relations: conflict-of-interest hook
+    record_conflict_refusals as _record_conflict_refusals,
+)
 
 from .meetings import Quarter, local_date
 from .models import PairingContact
@@ -291,3 +297,46 @@ def pairing_record_export(*, actor: Any, quarter: Quarter, rows: int) -> None:
         role=primary_role(actor),
         changes={"quarter": quarter.code, "rows": rows},
     )
+
+
+@_record_conflict_refusals  # relations: keep the alert of a refused conflicted pairing
+@transaction.atomic
+def pairing_create(
+    *,
+    actor: Any,
+    official: Any,
+    enterprise_id: int,
+    started_on: dt.date,
+    contacts_per_quarter: int = 1,
+    override_reason: str = "",
+) -> Pairing:
+    """Pair an official with a firm (a supervisor of the firm's region or a system admin);
+    refused when the official is linked to the firm, unless a reason is given."""
+    from qinqing.directory.models import Enterprise
+
+    firm = Enterprise.objects.select_related("grid").filter(pk=enterprise_id).first()
+    if firm is None or not (
+        has_role(actor, Role.SYSTEM_ADMIN)
+        or any(firm.grid.path.startswith(p) for p in supervisor_paths(actor))
+    ):
+        raise NotPermitted(_("您不能为该企业安排结对。"))
+    if not is_official(official):
+        raise ServiceError(_("只能安排干部结对。"), field_errors={"official": [_("请选择干部。")]})
+    if Pairing.objects.filter(official=official, enterprise=firm).exists():
+        raise ServiceError(_("该干部已与该企业结对。"))
+    # relations: the conflict-of-interest check before the pairing is made
+    _pairing_check(official=official, enterprise_id=firm.pk, override_reason=override_reason)
+    pairing = Pairing.objects.create(
+        official=official,
+        enterprise=firm,
+        started_on=started_on,
+        contacts_per_quarter=contacts_per_quarter,
+    )
+    record(
+        actor=actor,
+        action="pairing.create",
+        obj=pairing,
+        role=primary_role(actor),
+        changes={"official": official.pk, "enterprise": firm.pk},
+    )
+    return pairing
