@@ -9,13 +9,14 @@ and the page says "该项核查暂不可用" — never a made-up "no problem".
 2. ``prior_reports_check``: substantiated misconduct reports against the applicant
    (``qinqing.integrity.reports``);
 3. ``conduct_items_check``: the items of the officials' conduct lists (``qinqing.integrity``)
-   that the facts touch, by keyword matching.
+   that the facts touch, by matching each item's point against the facts.
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
@@ -91,16 +92,36 @@ def prior_reports_check(application: Application) -> CheckResult:
     return CheckResult(True, [str(getattr(r, "describe", lambda r=r: r)()) for r in rows])
 
 
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text if c.isalnum()]
+    return {a + b for a, b in pairwise(chars)}
+
+
 def conduct_items_check(application: Application) -> CheckResult:
-    """Conduct-list items the facts touch, from
-    ``qinqing.integrity.selectors.conduct_items_touched(*, text)``."""
-    touched = _function("qinqing.integrity.selectors", "conduct_items_touched")
-    if touched is None:
+    """Officials' conduct-list items (``qinqing.integrity``, in force on the day of the
+    application) whose point the facts touch: at least two of the point's character pairs,
+    and at least 40 % of them, occur in the facts (Chinese has no word breaks)."""
+    items_in_force = _function("qinqing.integrity.selectors", "items_in_force")
+    if items_in_force is None:
         return CheckResult(False)
-    text = "\n".join(
-        [application.matter, application.actions, application.outcome_harm, application.correction]
+    facts = _bigrams(
+        "\n".join(
+            [
+                application.matter,
+                application.actions,
+                application.outcome_harm,
+                application.correction,
+            ]
+        )
     )
-    return CheckResult(True, [str(item) for item in touched(text=text)])
+    day = application.submitted_at.date()
+    findings = []
+    for item in items_in_force(day).filter(subject="official"):
+        point = _bigrams(item.title)
+        hits = point & facts
+        if len(hits) >= 2 and len(hits) >= 0.4 * len(point):
+            findings.append(f"{item.code} {item.title}：{item.text[:120]}")
+    return CheckResult(True, findings)
 
 
 def run_checks(application: Application) -> dict[str, CheckResult]:
