@@ -30,6 +30,9 @@ from qinqing.audit.services import record
 from qinqing.common.errors import NotPermitted, ServiceError
 from qinqing.directory.models import Pairing
 from qinqing.integrity.relations.services import (  # relations: conflict-of-interest hook
+    PAIRING_MESSAGES as _PAIRING_MESSAGES,
+)
+from qinqing.integrity.relations.services import (  # relations: conflict-of-interest hook
     pairing_check as _pairing_check,
 )
 from qinqing.integrity.relations.services import (  # relations: conflict-of-interest hook
@@ -319,11 +322,12 @@ def pairing_create(
         has_role(actor, Role.SYSTEM_ADMIN)
         or any(firm.grid.path.startswith(p) for p in supervisor_paths(actor))
     ):
-        raise NotPermitted(_("您不能为该企业安排结对。"))
+        raise NotPermitted(_("您没有执行此操作的权限。"))
     if not is_official(official):
-        raise ServiceError(_("只能安排干部结对。"), field_errors={"official": [_("请选择干部。")]})
+        message = str(_PAIRING_MESSAGES["not_official"])
+        raise ServiceError(message, field_errors={"official": [message]})
     if Pairing.objects.filter(official=official, enterprise=firm).exists():
-        raise ServiceError(_("该干部已与该企业结对。"))
+        raise ServiceError(str(_PAIRING_MESSAGES["duplicate"]))
     # relations: the conflict-of-interest check before the pairing is made
     _pairing_check(official=official, enterprise_id=firm.pk, override_reason=override_reason)
     pairing = Pairing.objects.create(

@@ -129,3 +129,36 @@ def test_an_official_sees_their_own_alerts_and_not_others(family: Family) -> Non
     assert alerts_visible_to(family.cases.handler).count() == 1
     assert alerts_visible_to(family.cases.other_handler).count() == 0
     assert alerts_visible_to(family.cases.world.users["enterprise"]).count() == 0
+
+
+def test_pairing_a_conflicted_official_is_refused_until_a_reason_is_given(
+    family: Family,
+) -> None:
+    import datetime as dt
+
+    from qinqing.accounts.models import Role
+    from qinqing.accounts.services import role_grant
+    from qinqing.directory.models import Pairing
+    from qinqing.outreach.pairings import pairing_create
+
+    handler = family.cases.handler
+    role_grant(actor=None, user=handler, role=Role.OFFICIAL, region=family.cases.world.district)
+    firm = family.cases.world.firm_a
+    with pytest.raises(ConflictOfInterest):
+        pairing_create(
+            actor=family.supervisor,
+            official=handler,
+            enterprise_id=firm.pk,
+            started_on=dt.date(2026, 1, 5),
+        )
+    assert not Pairing.objects.exists()
+    assert ConflictAlert.objects.get().context == f"pairing:{firm.pk}"
+    pairing_create(
+        actor=family.supervisor,
+        official=handler,
+        enterprise_id=firm.pk,
+        started_on=dt.date(2026, 1, 5),
+        override_reason="镇里仅此一名联系该行业的干部，已报批",
+    )
+    assert Pairing.objects.filter(official=handler, enterprise=firm).exists()
+    assert ConflictAlert.objects.get().state == AlertState.OVERRIDDEN

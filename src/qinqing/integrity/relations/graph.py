@@ -21,7 +21,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from qinqing.common.workdays import SHANGHAI
 
@@ -76,22 +76,34 @@ class ConflictPath:
 
 # --- labels ---------------------------------------------------------------------------------
 _FORWARD = {  # B is A's <kind>; the label depends on B's gender
-    Kinship.SPOUSE: (N_("丈夫"), N_("妻子"), N_("配偶")),
-    Kinship.CHILD: (N_("儿子"), N_("女儿"), N_("子女")),
-    Kinship.CHILD_SPOUSE: (N_("女婿"), N_("儿媳"), N_("子女配偶")),
-    Kinship.PARENT: (N_("父亲"), N_("母亲"), N_("父母")),
-    Kinship.SIBLING: (N_("兄弟"), N_("姐妹"), N_("兄弟姐妹")),
-    Kinship.SPECIFIC: (N_("特定关系人"), N_("特定关系人"), N_("特定关系人")),
-    Kinship.SAME_AS: (N_("同一人"), N_("同一人"), N_("同一人")),
+    Kinship.SPOUSE: (gettext_noop("丈夫"), gettext_noop("妻子"), gettext_noop("配偶")),
+    Kinship.CHILD: (gettext_noop("儿子"), gettext_noop("女儿"), gettext_noop("子女")),
+    Kinship.CHILD_SPOUSE: (gettext_noop("女婿"), gettext_noop("儿媳"), gettext_noop("子女配偶")),
+    Kinship.PARENT: (gettext_noop("父亲"), gettext_noop("母亲"), gettext_noop("父母")),
+    Kinship.SIBLING: (gettext_noop("兄弟"), gettext_noop("姐妹"), gettext_noop("兄弟姐妹")),
+    Kinship.SPECIFIC: (
+        gettext_noop("特定关系人"),
+        gettext_noop("特定关系人"),
+        gettext_noop("特定关系人"),
+    ),
+    Kinship.SAME_AS: (gettext_noop("同一人"), gettext_noop("同一人"), gettext_noop("同一人")),
 }
 _BACKWARD = {  # walking B → A: A is B's <…>; the label depends on A's gender
-    Kinship.SPOUSE: (N_("丈夫"), N_("妻子"), N_("配偶")),
-    Kinship.CHILD: (N_("父亲"), N_("母亲"), N_("父母")),
-    Kinship.CHILD_SPOUSE: (N_("配偶的父亲"), N_("配偶的母亲"), N_("配偶的父母")),
-    Kinship.PARENT: (N_("儿子"), N_("女儿"), N_("子女")),
-    Kinship.SIBLING: (N_("兄弟"), N_("姐妹"), N_("兄弟姐妹")),
-    Kinship.SPECIFIC: (N_("特定关系人"), N_("特定关系人"), N_("特定关系人")),
-    Kinship.SAME_AS: (N_("同一人"), N_("同一人"), N_("同一人")),
+    Kinship.SPOUSE: (gettext_noop("丈夫"), gettext_noop("妻子"), gettext_noop("配偶")),
+    Kinship.CHILD: (gettext_noop("父亲"), gettext_noop("母亲"), gettext_noop("父母")),
+    Kinship.CHILD_SPOUSE: (
+        gettext_noop("配偶的父亲"),
+        gettext_noop("配偶的母亲"),
+        gettext_noop("配偶的父母"),
+    ),
+    Kinship.PARENT: (gettext_noop("儿子"), gettext_noop("女儿"), gettext_noop("子女")),
+    Kinship.SIBLING: (gettext_noop("兄弟"), gettext_noop("姐妹"), gettext_noop("兄弟姐妹")),
+    Kinship.SPECIFIC: (
+        gettext_noop("特定关系人"),
+        gettext_noop("特定关系人"),
+        gettext_noop("特定关系人"),
+    ),
+    Kinship.SAME_AS: (gettext_noop("同一人"), gettext_noop("同一人"), gettext_noop("同一人")),
 }
 
 

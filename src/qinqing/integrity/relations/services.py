@@ -581,6 +581,13 @@ def demand_handling_check(*, actor: Any, demand: Any, action: str) -> None:
     )
 
 
+#: messages of ``outreach.pairings.pairing_create`` (kept in this app's catalogue)
+PAIRING_MESSAGES = {
+    "not_official": gettext_lazy("只能安排干部结对。"),
+    "duplicate": gettext_lazy("该干部已与该企业结对。"),
+}
+
+
 def pairing_check(*, official: Any, enterprise_id: int, override_reason: str = "") -> None:
     """Called when an official is paired with a firm."""
     conflict_check(
