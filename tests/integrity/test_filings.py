@@ -36,7 +36,7 @@ def another_official(world: Any) -> Any:
     return user
 
 
-# --- filing ------------------------------------------------------------------------------------
+# --- filing ---------------------------------------------------------------------------------------
 def test_a_firm_paid_lunch_is_prohibited_and_cites_the_negative_list(
     lists: None, world: Any
 ) -> None:
@@ -103,7 +103,7 @@ def test_an_open_demand_the_filer_handles_makes_a_private_meal_prohibited(
     assert "OFF-NEG-5" in {m.item.code for m in filing.matches.all()}
 
 
-# --- approvals ---------------------------------------------------------------------------------
+# --- approvals ------------------------------------------------------------------------------------
 @pytest.fixture
 def pending(lists: None, official: Any, world: Any) -> Filing:
     return file_contact(
@@ -168,7 +168,7 @@ def test_an_official_cannot_see_another_officials_filing(
     assert not selectors.filings_visible_to(world.users["enterprise"]).exists()
 
 
-# --- registers -------------------------------------------------------------------------------------
+# --- registers ------------------------------------------------------------------------------------
 def test_the_gift_register_lists_handed_in_gifts_with_where_and_when(
     lists: None, official: Any, world: Any
 ) -> None:
@@ -250,7 +250,7 @@ def test_the_register_list_has_a_bounded_number_of_queries(
     assert len(rows) == 6
 
 
-# --- missing filings -----------------------------------------------------------------------------
+# --- missing filings ------------------------------------------------------------------------------
 def test_missing_filings_are_found_by_query(
     lists: None, official: Any, world: Any, django_assert_max_num_queries: Any
 ) -> None:
@@ -287,7 +287,7 @@ def test_missing_filings_are_found_by_query(
     assert selectors.missing_filings(user=another_official(world)) == []
 
 
-# --- the health index ------------------------------------------------------------------------------
+# --- the health index -----------------------------------------------------------------------------
 def test_index_facts_counts_filings_in_the_period_and_clean_firms_at_its_end(
     lists: None, official: Any, world: Any
 ) -> None:
@@ -320,7 +320,7 @@ def test_index_facts_counts_filings_in_the_period_and_clean_firms_at_its_end(
     ]
 
 
-# --- lists as versioned data -------------------------------------------------------------------------
+# --- lists as versioned data ----------------------------------------------------------------------
 def test_loading_twice_changes_nothing(lists: None) -> None:
     again = load_sample()
     assert (again.created, again.unchanged) == (0, 21)
@@ -357,7 +357,8 @@ def test_a_supervisor_revises_an_item_and_it_is_audited(lists: None, world: Any)
     item = services.conduct_item_revise(
         actor=world.users["supervisor"], code="OFF-NEG-1", title="杜绝接受企业宴请",
         text="示例：修订后的条文。", source="示例（请替换为正式文本）", clause="负面清单第1项",
-        effective_from=services.today(), rule={"when": {"field": "payer", "eq": "firm"}, "outcome": "prohibited"},
+        effective_from=services.today(),
+        rule={"when": {"field": "payer", "eq": "firm"}, "outcome": "prohibited"},
         note="按新文件修订",
     )  # fmt: skip
     assert item.version == 2

@@ -33,7 +33,7 @@ def covers(paths: list[str], path: str) -> bool:
 
 def filer_region(user: Any) -> Region | None:
     """The region a filing of ``user`` belongs to: their first filer role's region."""
-    order = {r: i for i, r in enumerate(FILER_ROLES)}
+    order: dict[str, int] = {str(r): i for i, r in enumerate(FILER_ROLES)}
     found = sorted(
         (a for a in assignments_of(user) if a.role in order),
         key=lambda a: (order[a.role], a.pk),

@@ -89,7 +89,7 @@ def _check_condition(cond: Any, fields: Mapping[str, str], where: str, depth: in
     if len(ops) != 1 or ops[0] not in OPERATORS:
         raise RuleError(f"{where}: exactly one operator of {', '.join(OPERATORS)}")
     op, value = ops[0], cond[ops[0]]
-    kind = fields[name]
+    kind = fields[str(name)]
     if op in ("in", "not_in"):
         if not isinstance(value, list) or not value:
             raise RuleError(f"{where}.{op}: expected a non-empty list")

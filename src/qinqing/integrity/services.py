@@ -758,7 +758,7 @@ def score_of(answers: Mapping[int, int], criteria: Sequence[CleanCriterion]) -> 
     total = sum(c.weight for c in criteria)
     if not total:
         return Decimal(0)
-    got = sum(Decimal(c.weight) * Decimal(answers.get(c.pk, 0)) / 2 for c in criteria)
+    got = sum((Decimal(c.weight) * Decimal(answers.get(c.pk, 0)) / 2 for c in criteria), Decimal(0))
     return (got * 100 / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 

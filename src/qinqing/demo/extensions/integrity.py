@@ -134,7 +134,8 @@ def _filings(ctx: DemoContext, rng: random.Random) -> dict[str, int]:
                     [firms[i % len(firms)]],
                 )
             )
-    rows, matches_of = [], []
+    rows: list[Filing] = []
+    matches_of: list[list[Any]] = []
     for official, values, gifts, _firms in plans:
         facts = facts_of(
             timing=values["timing"],
@@ -149,7 +150,7 @@ def _filings(ctx: DemoContext, rng: random.Random) -> dict[str, int]:
             gifts=gifts,
         )
         result = screen(facts, on=values["contact_date"])
-        status = STATUS_OF[Outcome(result.outcome)]
+        status = str(STATUS_OF[Outcome(result.outcome)])
         decided: dict[str, Any] = {}
         if status == "pending" and supervisor is not None and values["contact_date"] < today:
             status = "approved"
