@@ -335,7 +335,7 @@ def application_submit(
 def _locked(application_id: int, version: int | None) -> Application:
     try:
         application = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .select_related("applicant", "filed_by", "region", "department")
             .get(pk=application_id)
         )
