@@ -18,6 +18,7 @@ def periodic_jobs() -> list[tuple[str, int, Callable[[], Any]]]:
     from qinqing.audit.tasks import publish_audit_head
     from qinqing.consultation.tasks import send_survey_reminders
     from qinqing.demands.tasks import sweep_demand_deadlines
+    from qinqing.exemption.tasks import sweep_exemption_deadlines
     from qinqing.integrity.reports.tasks import sweep_report_deadlines
     from qinqing.notices.emergency.tasks import send_emergency_reminders
     from qinqing.notices.matching.tasks import expire_listings
@@ -31,6 +32,7 @@ def periodic_jobs() -> list[tuple[str, int, Callable[[], Any]]]:
         ("send_emergency_reminders", 3600, send_emergency_reminders.enqueue),
         ("expire_listings", 86400, expire_listings.enqueue),
         ("sweep_report_deadlines", 3600, sweep_report_deadlines.enqueue),
+        ("sweep_exemption_deadlines", 3600, sweep_exemption_deadlines.enqueue),
     ]
 
 
