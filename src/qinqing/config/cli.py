@@ -6,6 +6,11 @@ qinqing demo accounts           print the demo accounts
 qinqing stats [--region NAME] [--json]
 qinqing audit verify [--from N]
 qinqing createadmin
+qinqing conduct load FILE.yaml | --sample   load conduct lists / the clean-enterprise checklist
+qinqing conduct show [--on YYYY-MM-DD]      print the list items in force
+qinqing reports recovery-keygen | recover | sweep
+qinqing index compute --period 2026H1 --level district|town --out DIR
+qinqing index docs
 qinqing <any django command>    e.g. qinqing migrate, qinqing db_worker
 """
 
