@@ -88,3 +88,18 @@ def test_tiers_follow_the_rank_intervals() -> None:
     order = np.argsort(out.rank)
     assert out.tier[order[0]] == 1
     assert (np.diff(out.tier[order]) >= 0).all()
+
+
+def test_units_below_the_coverage_minimum_are_left_out_of_the_draws_without_error() -> None:
+    """Regression: the Monte Carlo ranks every unit's column, while only the scored units
+    take the quantiles (3 of 10 districts scored in the demo crashed the load)."""
+    data = _data(units=10)
+    data.raw[3:, [0, 1, 3, 4]] = np.nan  # 7 units keep only the survey: 1 of 5 observed
+    out = engine.run(data, quiet(draws=60, weight_noise=0.3, bootstrap=True))
+    assert out.scored.tolist() == [True] * 3 + [False] * 7
+    assert out.rank_draws.shape == (60, 10)
+    assert np.isnan(out.rank_draws[:, 3:]).all()
+    assert sorted(out.rank[:3].tolist()) == [1.0, 2.0, 3.0]
+    assert (out.rank_low[:3] <= out.median_rank[:3]).all()
+    assert (out.median_rank[:3] <= out.rank_high[:3]).all()
+    assert np.isnan(out.median_rank[3:]).all() and (out.tier[3:] == 0).all()

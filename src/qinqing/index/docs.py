@@ -58,6 +58,11 @@ left out (weights of their group re-scaled), never imputed as if observed.
 """
 
 
+def _text(value: object) -> str:
+    """A prose field of the YAML on one line (folded scalars end with a newline)."""
+    return " ".join(str(value or "").split())
+
+
 def _list(values: object) -> str:
     if isinstance(values, list | tuple):
         return ", ".join(str(v) for v in values)
@@ -134,7 +139,7 @@ def render_markdown(method: Methodology) -> str:
         ),
     ]
     for name, setting, reason in rules:
-        out.append(f"- **{name}** ({setting}). {reason}\n")
+        out.append(f"- **{name}** ({setting}). {_text(reason)}\n")
     out.append("\n### Alternative weight sets\n\n")
     for name, ws in (s.get("weight_sets") or {}).items():
         changes = ", ".join(f"`{k}` × {v:g}" for k, v in ws.items() if k != "description")
@@ -143,12 +148,12 @@ def render_markdown(method: Methodology) -> str:
         )
     be = method.be
     out.append(
-        f"\n## {be.get('title', '')} ({be.get('title_en', '')})\n\n{be.get('reason', '')}\n\n"
+        f"\n## {be.get('title', '')} ({be.get('title_en', '')})\n\n{_text(be.get('reason'))}\n\n"
     )
     out.append("| code | dimension | fact |\n| --- | --- | --- |\n")
     for d in method.be_dimensions:
         out.append(f"| `{d.code}` | {d.name} ({d.name_en}) | `{d.fact}` |\n")
-    out.append(f"\n## Adjustments to the default tree\n\n{method.raw.get('adjustments', '')}\n")
+    out.append(f"\n## Adjustments to the default tree\n\n{_text(method.raw.get('adjustments'))}\n")
     return "".join(out)
 
 

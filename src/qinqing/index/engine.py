@@ -459,7 +459,8 @@ def run(inputs: Inputs, settings: Settings) -> Output:
                 nominal=(nominal_norm, nominal_agg),
             )
             lo_q, hi_q = settings.uncertainty.interval
-            qs = np.nanquantile(rank_draws, [lo_q, 0.5, hi_q], axis=0, method="inverted_cdf")
+            # quantiles over the scored units only: the others have no rank in any draw
+            qs = np.quantile(rank_draws[:, rows], [lo_q, 0.5, hi_q], axis=0, method="inverted_cdf")
             r_lo[rows], med[rows], r_hi[rows] = qs[0], qs[1], qs[2]
         else:
             r_lo[rows] = med[rows] = r_hi[rows] = rank[rows]

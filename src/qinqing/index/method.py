@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .yamlsubset import loads
+import yaml
 
 DIRECTORY = Path(__file__).with_name("methodology")
 DEFAULT_VERSION = "2026"
@@ -283,7 +283,18 @@ def load(version: str = DEFAULT_VERSION) -> Methodology:
     path = path_of(version)
     if not path.exists():
         raise MethodError(f"no methodology {version}")
-    return parse(loads(path.read_text(encoding="utf-8")))
+    return parse(read(path.read_text(encoding="utf-8")))
+
+
+def read(text: str) -> dict[str, Any]:
+    """The methodology's YAML, read safely (no tags, no objects), as a mapping."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise MethodError(f"the methodology is not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise MethodError("the methodology must be a YAML mapping")
+    return data
 
 
 def versions() -> list[str]:
