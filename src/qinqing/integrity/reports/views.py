@@ -358,6 +358,9 @@ def _detail(
             "identity": forms.get("identity_value"),
             "assignees": assignees,
             "is_assignee": request.user.pk in assigned_ids,
+            # "also started by a supervisor during an investigation" (exemption)
+            "can_start_exemption": request.user.pk in assigned_ids
+            and report.state in (State.ASSIGNED, State.INVESTIGATING, State.CONCLUDED),
             "can_assign": report.state in ("triage", "assigned", "investigating")
             and opened is not None,
             "events": selectors.events_of(report),
