@@ -10,6 +10,7 @@ import pytest
 
 from qinqing.common.errors import NotPermitted
 from qinqing.exemption import checks, services
+from qinqing.exemption.models import Application
 from qinqing.integrity.models import ConductItem
 from qinqing.integrity.relations.services import person_create, relation_create
 
@@ -87,6 +88,66 @@ def test_the_conduct_items_the_facts_touch_are_named(world):
     assert [f.split()[0] for f in result.findings] == ["N-3"]
 
 
-def test_the_reports_check_is_unavailable_until_reports_offer_it(world):
+def test_without_prior_findings_the_reports_check_finds_nothing(world):
     a = submit(world)
-    assert checks.prior_reports_check(a).available is False
+    result = checks.prior_reports_check(a)
+    assert result.available and result.findings == []
+
+
+def test_a_report_concluded_substantiated_naming_the_official_shows_in_the_assessment(
+    client, world, settings
+):
+    """End to end through the pages: the investigator concludes "substantiated" naming the
+    official; when the official later applies, the assessor sees that finding (number,
+    date, region, serious) and nothing of the report's content."""
+    from qinqing.integrity.reports import keyring
+    from qinqing.integrity.reports import services as reports
+
+    settings.REPORTS_KDF_PROFILE = "demo"
+    lead, official = world.users["supervisor"], world.users["official"]
+    key = keyring.unlock(user=lead, password="Qinqing#2026")
+    report, _receipt = reports.report_submit(
+        region=world.other_town,
+        category="favours",
+        title="验收时吃拿卡要",
+        body="验收时要求企业安排宴请并报销费用",
+        accused_people=str(official),
+    )
+    report = reports.report_act(actor=lead, report_id=report.pk, action="triage", version=1)
+    report = reports.report_assign(actor=lead, report_id=report.pk, supervisor=lead, key=key)
+    report = reports.report_act(
+        actor=lead, report_id=report.pk, action="start", version=report.version
+    )
+    client.force_login(lead)
+    concluded = client.post(
+        f"/reports/{report.pk}/act/",
+        {
+            "action": "conclude",
+            "version": report.version,
+            "outcome": "substantiated",
+            "serious": "on",
+            "responsible": [official.pk],
+            "confirm_responsible": "on",
+        },
+    )
+    assert concluded.status_code == 302
+
+    client.force_login(official)
+    applied = client.post(
+        "/exemption/new/",
+        {
+            "matter": "提前核发施工许可",
+            "actions": "为保企业项目按期开工，在消防审查意见未出具前先行核发施工许可。",
+            "rules_at_time": "《建筑工程施工许可管理办法》第八条",
+            "outcome_harm": "后因消防整改延误两个月，未造成安全事故。",
+        },
+    )
+    assert applied.status_code == 302
+    application = Application.objects.get(applicant=official)
+    services.application_accept(actor=lead, application_id=application.pk, version=1)
+
+    client.force_login(lead)
+    page = client.get(f"/exemption/{application.pk}/").content.decode()
+    checks_section = page[page.index('id="checks"') :]
+    assert report.number in checks_section and "情节严重" in checks_section
+    assert "宴请并报销" not in page

@@ -1,4 +1,4 @@
-"""Pages and API: scope by id, the checks shown as unavailable, library search, exports."""
+"""Pages and API: scope by id, the automatic checks, library search, exports."""
 
 from __future__ import annotations
 
@@ -61,11 +61,12 @@ def test_another_users_application_is_not_found_by_id(client, world):
     assert client.get(f"/exemption/evidence/{evidence.pk}/").status_code == 200
 
 
-def test_the_assessor_sees_unavailable_checks_as_unavailable(client, world):
+def test_the_assessor_sees_every_check_run(client, world):
     a = accepted(world)
     client.force_login(world.users["supervisor"])
     body = client.get(f"/exemption/{a.pk}/").content.decode()
-    assert "三个区分开来" in body and "该项核查暂不可用" in body
+    assert "三个区分开来" in body and "此前查实的举报" in body
+    assert "该项核查暂不可用" not in body
 
 
 def test_a_wrong_state_move_through_the_page_says_why(client, world):

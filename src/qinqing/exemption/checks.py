@@ -53,14 +53,12 @@ def _function(module: str, name: str) -> Any:
 
 
 def firms_concerned(application: Application) -> list[int]:
-    """The firm named as benefiting, and the firm of the linked demand or visit."""
+    """The firm named as benefiting, and the firms of the linked demand, visit or filing."""
     ids = [application.enterprise_id] if application.enterprise_id else []
-    if application.link_kind in ("demand", "visit") and application.link_id:
-        from .links import link_enterprise_id
+    if application.link_kind in ("demand", "visit", "filing") and application.link_id:
+        from .links import link_enterprise_ids
 
-        linked = link_enterprise_id(application.link_kind, application.link_id)
-        if linked:
-            ids.append(linked)
+        ids += link_enterprise_ids(application.link_kind, application.link_id)
     return list(dict.fromkeys(ids))
 
 
@@ -83,8 +81,9 @@ def conflict_check(application: Application) -> CheckResult:
 
 
 def prior_reports_check(application: Application) -> CheckResult:
-    """Substantiated reports against the applicant, from
-    ``qinqing.integrity.reports.selectors.substantiated_reports_against(*, user)``."""
+    """Substantiated reports that found the applicant responsible, from
+    ``qinqing.integrity.reports.selectors.substantiated_reports_against(*, user)``: number,
+    day of the finding, region, serious — metadata only, no content."""
     against = _function("qinqing.integrity.reports.selectors", "substantiated_reports_against")
     if against is None:
         return CheckResult(False)

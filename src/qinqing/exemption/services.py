@@ -283,16 +283,21 @@ def application_submit(
         errors["correction"] = [_("已纠正的，请说明纠正情况。")]
     link_label = ""
     if link_kind:
-        if link_kind not in links.MODELS:
+        if link_kind not in links.MODELS or links.model_for(link_kind) is None:
             errors["link_kind"] = [_("关联对象类型无效。")]
-        elif links.model_for(link_kind) is None:
-            errors["link_kind"] = [_("该类关联对象暂不可用。")]
         elif link_id is None:
             errors["link_id"] = [_("请填写关联对象的编号。")]
         else:
             obj = links.resolve(link_kind, link_id)
+            refused = (
+                links.refusal(link_kind, obj, actor=actor, applicant=applicant, origin=origin)
+                if obj is not None
+                else ""
+            )
             if obj is None:
                 errors["link_id"] = [_("未找到该关联对象。")]
+            elif refused:
+                errors["link_id"] = [refused]
             else:
                 link_label = links.label_of(link_kind, obj)
     elif link_id is not None:

@@ -43,7 +43,7 @@ from .forms import (
     PeriodForm,
     ReasonForm,
 )
-from .models import Application, Case, Evidence, Finding, Outcome
+from .models import Application, Case, Evidence, Finding, LinkKind, Outcome
 from .permissions import (
     is_supervisor,
     is_supervisor_of,
@@ -102,7 +102,14 @@ def apply(request: HttpRequest) -> HttpResponseBase:
     if not may_apply(user):
         raise PermissionDenied
     applicants = selectors.applicants_for(user)
-    form = ApplicationForm(request.POST or None, request.FILES or None, applicants=applicants)
+    initial: dict[str, Any] = {}
+    kind, link_id = request.GET.get("link_kind", ""), _int(request.GET.get("link_id"))
+    if kind in LinkKind.values and link_id:
+        # from a filing's or an investigation's page: the service checks the link on submit
+        initial = {"link_kind": kind, "link_id": link_id}
+    form = ApplicationForm(
+        request.POST or None, request.FILES or None, applicants=applicants, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         applicant: Any = user

@@ -12,12 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
 from qinqing.common.pagination import page_fields, paginate
 from qinqing.directory.models import Enterprise
+from qinqing.integrity.relations.services import ConflictOfInterest
 
 from . import permissions, selectors, services
 from .models import CleanAssessment, ConductItem, Filing
@@ -125,6 +126,12 @@ class FilingPage(Schema):
 class DecisionIn(Schema):
     approve: bool
     reason: str = ""
+    override_reason: str = Field(
+        "",
+        max_length=2000,
+        description="审批人与报备涉及的企业或报备人存在关联（409）时，仍须本人审批的理由；"
+        "理由报送监督员",
+    )
 
 
 class HandInIn(Schema):
@@ -431,14 +438,26 @@ def filing_get(request: HttpRequest, filing_id: int) -> dict[str, Any]:
 @router.post(
     "/filings/{filing_id}/decision",
     response={200: FilingOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-    summary="上级审批需审批的报备（所辖区域的监督员或协调员；报备人本人不能审批）",
+    summary="上级审批需审批的报备（所辖区域的监督员或协调员；报备人本人不能审批；"
+    "与企业或报备人存在关联时 409，附 override_reason 可继续）",
 )
 def filing_decide(request: HttpRequest, filing_id: int, payload: DecisionIn) -> dict[str, Any]:
     user = _user(request)
     filing = _visible(user, filing_id)
-    services.filing_decide(
-        actor=user, filing_id=filing.pk, approve=payload.approve, reason=payload.reason
-    )
+    try:
+        services.filing_decide(
+            actor=user,
+            filing_id=filing.pk,
+            approve=payload.approve,
+            reason=payload.reason,
+            override_reason=payload.override_reason,
+        )
+    except ConflictOfInterest as exc:
+        exc.field_errors = {
+            "override_reason": [p.describe() for p in exc.paths],
+            "alert_id": [str(exc.alert.pk)],
+        }
+        raise
     return _filing(_visible(user, filing_id))
 
 

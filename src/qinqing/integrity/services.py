@@ -29,6 +29,10 @@ from qinqing.audit.services import record
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Enterprise
+from qinqing.integrity.relations.services import (  # relations: conflict-of-interest check
+    conflict_check,
+    record_conflict_refusals,
+)
 
 from . import permissions, rules
 from .models import (
@@ -681,9 +685,16 @@ def filing_submit(
     return filing
 
 
+@record_conflict_refusals  # relations: keep the alert of a refused conflicted approver
 @transaction.atomic
-def filing_decide(*, actor: Any, filing_id: int, approve: bool, reason: str = "") -> Filing:
-    """The filer's superior approves or rejects a filing that needs approval."""
+def filing_decide(
+    *, actor: Any, filing_id: int, approve: bool, reason: str = "", override_reason: str = ""
+) -> Filing:
+    """The filer's superior approves or rejects a filing that needs approval.
+
+    The approver must not be linked, in the conflict graph, to the filing's firms or to the
+    filer: with a path the decision is refused (``ConflictOfInterest``, the alert kept for
+    supervisors) unless ``override_reason`` says why they decide all the same."""
     filing = Filing.objects.select_for_update().select_related("region").get(pk=filing_id)
     if not permissions.can_decide(actor, filing):
         raise NotPermitted(
@@ -696,6 +707,15 @@ def filing_decide(*, actor: Any, filing_id: int, approve: bool, reason: str = ""
         raise _refuse({"reason": [_("不批准时请说明理由。")]})
     if len(reason) > 500:
         raise _refuse({"reason": [_("意见不超过500字。")]})
+    if len((override_reason or "").strip()) > 2000:
+        raise _refuse({"override_reason": [_("理由不超过2000字。")]})
+    alert = conflict_check(
+        official=actor,
+        enterprise_ids=list(filing.firms.values_list("pk", flat=True)),
+        user_ids=[filing.filer_id],
+        context=f"filing:{filing.number}",
+        override_reason=override_reason,
+    )
     filing.status = FilingStatus.APPROVED if approve else FilingStatus.REJECTED
     filing.decided_by = actor
     filing.decided_at = timezone.now()
@@ -706,7 +726,11 @@ def filing_decide(*, actor: Any, filing_id: int, approve: bool, reason: str = ""
         action="filing.approve" if approve else "filing.reject",
         obj=filing,
         role=primary_role(actor),
-        changes={"status": ["pending", filing.status], "reason": reason},
+        changes={
+            "status": ["pending", filing.status],
+            "reason": reason,
+            **({"conflict_alert": alert.pk} if alert is not None else {}),
+        },
     )
     from .tasks import notify_filing
 

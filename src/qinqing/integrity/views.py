@@ -29,6 +29,7 @@ from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.directory.importexport import export_record
 from qinqing.directory.models import Enterprise
+from qinqing.integrity.relations.services import ConflictOfInterest
 
 from . import permissions, selectors, services
 from .models import (
@@ -316,6 +317,15 @@ class DecisionForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    override_reason = forms.CharField(
+        label=gettext_lazy("利益冲突时仍须本人审批的理由"),
+        required=False,
+        max_length=2000,
+        help_text=gettext_lazy(
+            "仅在系统提示您与报备涉及的企业或报备人存在关联时填写；理由将报送监督员。"
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class HandInForm(forms.Form):
@@ -333,6 +343,7 @@ def filing_detail(request: HttpRequest, filing_id: int) -> HttpResponse:
         request.user, filing
     )
     form = DecisionForm(request.POST or None)
+    conflict = None
     if request.method == "POST":
         if not can_decide:
             raise PermissionDenied
@@ -343,7 +354,12 @@ def filing_detail(request: HttpRequest, filing_id: int) -> HttpResponse:
                     filing_id=filing.pk,
                     approve=request.POST.get("decision") == "approve",
                     reason=form.cleaned_data["reason"],
+                    override_reason=form.cleaned_data["override_reason"],
                 )
+            except ConflictOfInterest as exc:
+                # the path, the alert (to recuse) and the reason field to decide all the same
+                conflict = exc
+                form.add_error(None, exc.message)
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
@@ -360,10 +376,11 @@ def filing_detail(request: HttpRequest, filing_id: int) -> HttpResponse:
             "gifts": list(filing.gifts.all()),
             "can_decide": can_decide,
             "form": form,
+            "conflict": conflict,
             "is_filer": filing.filer_id == request.user.pk,
             "hand_in_form": HandInForm(initial={"handed_in_on": services.today()}),
         },
-        status=422 if form.errors else 200,
+        status=409 if conflict else 422 if form.errors else 200,
     )
 
 

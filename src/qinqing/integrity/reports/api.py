@@ -110,9 +110,17 @@ class ReportPage(Schema):
     items: list[ReportOut]
 
 
+class ResponsibleOut(Schema):
+    id: int
+    name: str
+
+
 class ReportDetailOut(ReportOut):
     assignees: list[str]
     allowed_actions: list[str]
+    responsible: list[ResponsibleOut] = Field(
+        default_factory=list, description="结论属实时认定的责任人（平台用户，明文元数据）"
+    )
 
 
 class Filters(Schema):
@@ -143,6 +151,11 @@ class ActionIn(Schema):
     version: int
     outcome: Outcome | None = None
     serious: bool = False
+    responsible_ids: list[int] = Field(
+        default_factory=list,
+        description="作出“属实”结论时认定的责任人（用户 ID，须为本人辖区内的干部、办理人员、"
+        "管家或协调员）；以明文记录并单独审计",
+    )
 
 
 class AssignIn(KeyIn):
@@ -448,6 +461,9 @@ def report_detail(request: HttpRequest, response: HttpResponse, report_id: int) 
         **_report(r),
         "assignees": [str(a.supervisor) for a in r.assignments.all()],
         "allowed_actions": allowed_actions(_user(request), r),
+        "responsible": [
+            {"id": u.pk, "name": u.display_name or u.username} for u in selectors.responsible_of(r)
+        ],
     }
 
 
@@ -481,6 +497,7 @@ def act(request: HttpRequest, report_id: int, body: ActionIn) -> Any:
         version=body.version,
         outcome=body.outcome or "",
         serious=body.serious,
+        responsible_ids=body.responsible_ids,
     )
     return _report(moved)
 

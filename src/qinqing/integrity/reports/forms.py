@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.accounts.models import User
 from qinqing.directory.models import Region, RegionLevel
 
 from .models import Category, IntegrityNote
@@ -113,6 +114,35 @@ class ReplyForm(forms.Form):
 class ConcludeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("调查结论"), choices=[("", _("请选择")), *Outcome.choices])
     serious = forms.BooleanField(label=_("情节严重"), required=False)
+    responsible: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
+        label=_("认定的责任人（平台用户）"),
+        queryset=None,
+        required=False,
+        help_text=_(
+            "仅在结论为“属实”时填写。所选人员将以明文记录（编号、日期、区域、是否情节严重），"
+            "供其容错免责申请的审查参考；举报内容不会因此公开。"
+        ),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    confirm_responsible = forms.BooleanField(
+        label=_("我确认上述人员经调查被认定负有责任，并知悉该认定将以明文记录、记入审计日志"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, candidates: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelMultipleChoiceField, self.fields["responsible"])
+        field.queryset = candidates if candidates is not None else User.objects.none()
+        field.label_from_instance = lambda u: str(u.display_name or u.username)  # type: ignore[method-assign,assignment]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("responsible"):
+            if data.get("outcome") != Outcome.SUBSTANTIATED:
+                self.add_error("responsible", _("只有作出“属实”结论时才能认定责任人。"))
+            elif not data.get("confirm_responsible"):
+                self.add_error("confirm_responsible", _("认定责任人须勾选确认。"))
+        return data
 
 
 class AssignForm(forms.Form):

@@ -9,6 +9,8 @@ column anywhere in this app.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -138,6 +140,16 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     overdue = models.BooleanField(_("逾期"), default=False)
+    #: platform users a supervisor found responsible when concluding "substantiated": clear
+    #: metadata on purpose (read by the exemption checks; docs/reports-security.md)
+    responsible: models.ManyToManyField[Any, Responsible] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("认定责任人"),
+        through="Responsible",
+        through_fields=("report", "user"),
+        related_name="reports_found_responsible",
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("举报")
@@ -178,6 +190,34 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class Responsible(models.Model):
+    """A platform user found responsible by a substantiated finding; recorded by the
+    concluding supervisor as a deliberate, audited act (``report.responsible``) and removed
+    again if the finding is sent back."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="responsible_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("认定责任人")
+        verbose_name_plural = _("认定责任人")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="responsible_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} ⇒ user#{self.user_id}"
 
 
 class KeyShare(models.Model):

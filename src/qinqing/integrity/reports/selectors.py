@@ -10,7 +10,9 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from qinqing.accounts.models import Role, RoleAssignment, User
 from qinqing.common.workdays import SHANGHAI
 from qinqing.demands.models import Demand, DemandEvent, Satisfaction
 from qinqing.directory.models import Enterprise
@@ -18,7 +20,7 @@ from qinqing.directory.models import Enterprise
 from . import conf
 from .models import Assignment, IntegrityNote, KeyShare, Report
 from .permissions import note_scope, report_scope
-from .workflow import OPEN_STATES, Outcome
+from .workflow import OPEN_STATES, Outcome, State, supervisor_paths
 
 
 def reports_visible_to(user: Any) -> QuerySet[Report]:
@@ -49,7 +51,84 @@ def report_list(
 
 
 def report_detail(*, user: Any, report_id: int) -> Report:
-    return reports_visible_to(user).prefetch_related("assignments__supervisor").get(pk=report_id)
+    return (
+        reports_visible_to(user)
+        .prefetch_related("assignments__supervisor", "responsible_links__user")
+        .get(pk=report_id)
+    )
+
+
+# --- who was found responsible (clear metadata) ---------------------------------------------
+#: roles of the people a substantiated finding may name: those who act for firms
+RESPONSIBLE_ROLES = (Role.OFFICIAL, Role.HANDLER, Role.STEWARD, Role.COORDINATOR)
+
+
+def responsible_candidates(user: Any) -> QuerySet[User]:
+    """The platform users a supervisor may record as found responsible: active holders of
+    a working role (official, handler, steward, coordinator) whose region, or whose
+    department's region, lies in the supervisor's own region subtree."""
+    condition = Q(pk__in=[])
+    for path in supervisor_paths(user):
+        condition |= Q(region__path__startswith=path) | Q(department__region__path__startswith=path)
+    held = RoleAssignment.objects.filter(condition, role__in=RESPONSIBLE_ROLES).values("user_id")
+    return User.objects.filter(pk__in=held, is_active=True).order_by("display_name", "username")
+
+
+def responsible_of(report: Report) -> list[Any]:
+    """The users recorded as found responsible for ``report`` (prefetched by report_detail)."""
+    return [link.user for link in report.responsible_links.all()]
+
+
+@dataclass(frozen=True)
+class PriorReport:
+    """What the exemption check may know of a substantiated report: metadata, no content."""
+
+    number: str
+    concluded_on: date
+    region: str
+    serious: bool
+    reviewed: bool
+
+    def describe(self) -> str:
+        parts = [
+            self.number,
+            _("%(day)s 查实") % {"day": self.concluded_on.isoformat()},
+            self.region,
+        ]
+        if self.serious:
+            parts.append(_("情节严重"))
+        if not self.reviewed:
+            parts.append(_("结论尚待复核办结"))
+        return " · ".join(parts)
+
+
+def substantiated_reports_against(*, user: Any) -> list[PriorReport]:
+    """Reports concluded substantiated that recorded ``user`` as found responsible, newest
+    first: number, day of the finding (Asia/Shanghai), region, serious, and whether a second
+    supervisor has closed it. Not scoped to a reader: the caller (the exemption checks)
+    shows it only to those who may judge the user's case. One query, nothing decrypted."""
+    if user is None or getattr(user, "pk", None) is None:
+        return []
+    rows = (
+        Report.objects.filter(
+            responsible_links__user_id=user.pk,
+            outcome=Outcome.SUBSTANTIATED,
+            state__in=[State.CONCLUDED, State.CLOSED],
+        )
+        .select_related("region")
+        .order_by("-concluded_at", "-pk")
+        .distinct()
+    )
+    return [
+        PriorReport(
+            number=r.number,
+            concluded_on=timezone.localtime(r.concluded_at, SHANGHAI).date(),  # type: ignore[arg-type]
+            region=r.region.name,
+            serious=r.serious,
+            reviewed=r.state == State.CLOSED,
+        )
+        for r in rows
+    ]
 
 
 def events_of(report: Report) -> list[Any]:

@@ -45,6 +45,7 @@ from .models import (
     RecoveryKey,
     Report,
     ReportCounter,
+    Responsible,
     SupervisorKey,
 )
 from .workflow import (
@@ -68,6 +69,7 @@ for _action, _label in [
     ("report.triage", gettext_lazy("开始初核")),
     ("report.start", gettext_lazy("开始调查")),
     ("report.conclude", gettext_lazy("作出调查结论")),
+    ("report.responsible", gettext_lazy("认定举报涉及的责任人")),
     ("report.reopen", gettext_lazy("退回补充调查")),
     ("report.close", gettext_lazy("复核办结举报")),
     ("report.assign", gettext_lazy("分派举报")),
@@ -498,8 +500,13 @@ def report_act(
     version: int,
     outcome: str = "",
     serious: bool = False,
+    responsible_ids: Sequence[int] = (),
     now: datetime | None = None,
 ) -> Report:
+    """Move a report one step. Concluding "substantiated" may record which platform users
+    were found responsible (``responsible_ids``, among ``selectors.responsible_candidates``
+    of the actor): clear metadata the exemption checks read, audited on its own
+    (``report.responsible``); sending the finding back removes it."""
     report = Report.objects.select_for_update().get(pk=report_id)
     if report.version != version:
         raise Conflict(_("该举报已被他人处理，请刷新后重试。"))
@@ -513,6 +520,7 @@ def report_act(
     moment = now or timezone.now()
     before = report.state
     changes: dict[str, Any] = {"from": before, "to": target}
+    responsible: list[User] = []
     if action == Action.CONCLUDE:
         if outcome not in Outcome.values:
             raise ServiceError(_("请选择调查结论。"), field_errors={"outcome": [_("必选。")]})
@@ -521,12 +529,22 @@ def report_act(
                 _("只有属实的举报才能标记为情节严重。"),
                 field_errors={"serious": [_("结论不属实时不能选。")]},
             )
+        responsible = _responsible(actor, outcome, responsible_ids)
         report.outcome, report.serious = outcome, serious
         report.concluded_at, report.concluded_by = moment, actor
         changes.update(outcome=outcome, serious=serious)
+    elif responsible_ids:
+        raise ServiceError(
+            _("只有作出“属实”结论时才能认定责任人。"),
+            field_errors={"responsible": [_("只有作出“属实”结论时才能认定责任人。")]},
+        )
     elif action == Action.REOPEN:
         report.outcome, report.serious = "", False
         report.concluded_at, report.concluded_by = None, None
+        cleared = list(report.responsible_links.values_list("user_id", flat=True))
+        if cleared:
+            report.responsible_links.all().delete()
+            changes["responsible_cleared"] = cleared
     elif action == Action.CLOSE:
         report.closed_at, report.closed_by = moment, actor
     report.state, report.version = target, report.version + 1
@@ -534,7 +552,38 @@ def report_act(
     report.save()
     _event(report, action, actor, before, target)
     _audit(actor, f"report.{action}", report, **changes)
+    if action == Action.CONCLUDE and responsible:
+        Responsible.objects.bulk_create(
+            Responsible(report=report, user=u, recorded_by=actor, recorded_at=moment)
+            for u in responsible
+        )
+        _event(report, "responsible", actor)
+        _audit(
+            actor,
+            "report.responsible",
+            report,
+            users=[u.pk for u in responsible],
+            names=[u.display_name or u.username for u in responsible],
+        )
     return report
+
+
+def _responsible(actor: Any, outcome: str, ids: Sequence[int]) -> list[User]:
+    """The users to record as found responsible: only with "substantiated", each one among
+    the actor's candidates (an id from elsewhere is refused, never trusted)."""
+    from .selectors import responsible_candidates
+
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    if not wanted:
+        return []
+    if outcome != Outcome.SUBSTANTIATED:
+        message = _("只有作出“属实”结论时才能认定责任人。")
+        raise ServiceError(message, field_errors={"responsible": [message]})
+    users = list(responsible_candidates(actor).filter(pk__in=wanted))
+    if len(users) != len(wanted):
+        message = _("只能认定您辖区内的干部、办理人员、管家或协调员为责任人。")
+        raise ServiceError(message, field_errors={"responsible": [message]})
+    return users
 
 
 # --- assignment and re-sharing -------------------------------------------------------------

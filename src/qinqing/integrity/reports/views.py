@@ -349,13 +349,18 @@ def _detail(
                 if a != Action.CONCLUDE
             ],
             "can_conclude": Action.CONCLUDE in allowed_actions(request.user, report),
-            "conclude_form": forms.get("conclude") or ConcludeForm(),
+            "conclude_form": forms.get("conclude")
+            or ConcludeForm(candidates=selectors.responsible_candidates(request.user)),
+            "responsible": selectors.responsible_of(report),
             "reply_form": forms.get("reply") or ReplyForm(),
             "assign_form": forms.get("assign") or AssignForm(supervisors=candidates),
             "identity_form": forms.get("identity") or IdentityForm(),
             "identity": forms.get("identity_value"),
             "assignees": assignees,
             "is_assignee": request.user.pk in assigned_ids,
+            # "also started by a supervisor during an investigation" (exemption)
+            "can_start_exemption": request.user.pk in assigned_ids
+            and report.state in (State.ASSIGNED, State.INVESTIGATING, State.CONCLUDED),
             "can_assign": report.state in ("triage", "assigned", "investigating")
             and opened is not None,
             "events": selectors.events_of(report),
@@ -393,7 +398,12 @@ def act(request: HttpRequest, report_id: int) -> HttpResponse:
     user = _supervisor(request)
     report = _report(request, report_id)
     action = request.POST.get("action", "")
-    form = ConcludeForm(request.POST) if action == Action.CONCLUDE else ConcludeForm()
+    candidates = selectors.responsible_candidates(user)
+    form = (
+        ConcludeForm(request.POST, candidates=candidates)
+        if action == Action.CONCLUDE
+        else ConcludeForm(candidates=candidates)
+    )
     if action == Action.CONCLUDE and not form.is_valid():
         return _detail(request, report, forms={"conclude": form}, status=422)
     try:
@@ -405,6 +415,9 @@ def act(request: HttpRequest, report_id: int) -> HttpResponse:
             version=version,
             outcome=form.cleaned_data.get("outcome", "") if action == Action.CONCLUDE else "",
             serious=bool(form.cleaned_data.get("serious")) if action == Action.CONCLUDE else False,
+            responsible_ids=[u.pk for u in form.cleaned_data.get("responsible") or []]
+            if action == Action.CONCLUDE
+            else [],
         )
     except ValueError as exc:
         raise Http404 from exc
