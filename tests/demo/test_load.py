@@ -269,3 +269,67 @@ def test_the_accounts_command_prints_every_role_and_nothing_secret_but_the_passw
     assert "王丽" in text and "宁波古林华达模具有限公司" in text
     assert data.DEMO_PASSWORD in text
     assert "pbkdf2" not in text
+
+
+def test_every_supervisor_is_a_demo_account_listed_by_the_accounts_command(db: Any) -> None:
+    supervisors = {
+        a.user.username: str(a.region)
+        for a in RoleAssignment.objects.filter(role=Role.SUPERVISOR).select_related(
+            "user", "region"
+        )
+    }
+    assert supervisors == {
+        "sunyue": "海曙区",
+        "qianhong": "海曙区",
+        "lishan": "海曙区",
+        "zhengming": "海曙区",
+        "hexin": "北仑区",
+    }
+    out = StringIO()
+    call_command("demo", "accounts", stdout=out)
+    lines = out.getvalue().splitlines()
+    for username, scope in supervisors.items():
+        row = next(line for line in lines if f" {username} " in line)
+        assert "监督员" in row and scope in row and data.DEMO_PASSWORD in row
+
+
+def test_the_exemption_demo_is_signed_off_and_reviewed_by_the_demo_supervisors(db: Any) -> None:
+    from qinqing.exemption.models import Application
+
+    signers = set(
+        Application.objects.exclude(signed_off_by=None).values_list(
+            "signed_off_by__username", flat=True
+        )
+    )
+    reviewers = set(
+        Application.objects.exclude(appeal_reviewer=None).values_list(
+            "appeal_reviewer__username", flat=True
+        )
+    )
+    assert (signers, reviewers) == ({"qianhong"}, {"lishan"})
+
+
+def test_the_supervisors_open_their_reports_and_only_those_of_their_district(db: Any) -> None:
+    from qinqing.common.errors import NotPermitted
+    from qinqing.integrity.reports import keyring
+    from qinqing.integrity.reports import services as reports
+    from qinqing.integrity.reports.models import Assignment, Report
+
+    users = {
+        u.username: u for u in User.objects.filter(username__in=["sunyue", "zhengming", "hexin"])
+    }
+    keys = {name: keyring.unlock(user=u, password=data.DEMO_PASSWORD) for name, u in users.items()}
+    for name in ("sunyue", "zhengming"):
+        assigned = [a.report for a in Assignment.objects.filter(supervisor=users[name])]
+        assert assigned, name
+        for report in assigned:
+            assert reports.report_open(actor=users[name], report=report, key=keys[name]).content
+    beilun = region("北仑区")
+    theirs = Report.objects.filter(region_path__startswith=beilun.path)
+    assert theirs.count() >= 2
+    for report in theirs:
+        assert reports.report_open(actor=users["hexin"], report=report, key=keys["hexin"]).content
+    haishu = Report.objects.filter(region_path__startswith=region("海曙区").path).first()
+    assert haishu is not None
+    with pytest.raises(NotPermitted):
+        reports.report_open(actor=users["hexin"], report=haishu, key=keys["hexin"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -16,15 +15,19 @@ from qinqing.integrity.models import Filing
 LISTS = Path(services.__file__).resolve().parent / "lists"
 
 
-def load_sample(name: str = "sample_lists.json") -> services.LoadResult:
-    data = json.loads((LISTS / name).read_text(encoding="utf-8"))
-    return services.conduct_load(actor=None, data=data, source_name=name)
+def load_sample(name: str = "sample_lists.yaml") -> services.LoadResult:
+    """Load a shipped list file by name (``sample_lists`` or ``clean_checklist``; a suffix is
+    ignored: the shipped files are YAML)."""
+    path = LISTS / Path(name).with_suffix(".yaml").name
+    return services.conduct_load(
+        actor=None, data=services.read_list_file(path), source_name=path.name
+    )
 
 
 @pytest.fixture
 def lists(db: Any) -> None:
     load_sample()
-    load_sample("clean_checklist.json")
+    load_sample("clean_checklist.yaml")
 
 
 def file_contact(actor: Any, firms: list[Any], **overrides: Any) -> Filing:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -328,7 +327,7 @@ def test_loading_twice_changes_nothing(lists: None) -> None:
 
 
 def test_a_new_version_supersedes_from_its_date_and_the_old_is_kept(lists: None) -> None:
-    data = json.loads((LISTS / "sample_lists.json").read_text(encoding="utf-8"))
+    data = services.read_list_file(LISTS / "sample_lists.yaml")
     item = next(i for i in data["items"] if i["id"] == "OFF-NEG-2")
     item["rule"]["when"]["gift"]["all"][0]["gt"] = 100
     item["effective_from"] = "2026-01-01"

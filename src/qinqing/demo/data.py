@@ -333,6 +333,19 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount(
         "sunyue", "孙悦", Role.SUPERVISOR, "13857410007", "海曙区纪委监委干部", region="海曙区"
     ),
+    # 海曙区's other supervisors: 钱红 and 李珊 sign off and review exemption appeals; 郑明 is
+    # the second supervisor of the encrypted reports (closing needs a second supervisor)
+    DemoAccount(
+        "qianhong", "钱红", Role.SUPERVISOR, "13857410008", "海曙区纪委监委干部", region="海曙区"
+    ),
+    DemoAccount(
+        "lishan", "李珊", Role.SUPERVISOR, "13857410009", "海曙区纪委监委干部", region="海曙区"
+    ),
+    DemoAccount("zhengming", "郑明", Role.SUPERVISOR, title="海曙区纪委监委干部", region="海曙区"),
+    # a supervisor of another district: sees 北仑区's reports and filings, not 海曙区's
+    DemoAccount(
+        "hexin", "何欣", Role.SUPERVISOR, "13857410010", "北仑区纪委监委干部", region="北仑区"
+    ),
     DemoAccount("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, title="系统管理员"),
     DemoAccount("secadmin", "安全管理员", Role.SECURITY_ADMIN, title="安全管理员"),
     DemoAccount("auditadmin", "审计管理员", Role.AUDIT_ADMIN, title="审计管理员"),

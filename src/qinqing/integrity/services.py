@@ -6,14 +6,17 @@ audit entry. Rules of the conduct lists are applied by :func:`screen` (see ``rul
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import yaml
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -103,6 +106,14 @@ def _refuse(errors: dict[str, list[str]]) -> ServiceError:
 
 # --- conduct lists --------------------------------------------------------------------------------
 ITEM_FIELDS = ("list_kind", "subject", "polarity", "position", "title", "text", "source", "clause")
+#: the keys a list file may hold: at the top, in an item, in a checklist criterion
+FILE_KEYS = ("format", "title", "sample", "note", "effective_from", "items", "checklist")
+ITEM_KEYS = (
+    "id", "list", "subject", "polarity", "position", "title", "text", "source", "clause",
+    "effective_from", "effective_to", "rule",
+)  # fmt: skip
+CRITERION_KEYS = ("code", "position", "area", "title", "guidance", "weight", "evidence_required")
+MAX_LIST_FILE_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
@@ -114,62 +125,218 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _parse_day(value: Any, where: str, errors: list[str]) -> date | None:
+def _duplicate_key(node: yaml.Node) -> yaml.Node | None:
+    """A key that appears twice in one mapping of a composed YAML document, or None."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:  # an alias: already walked
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            keys: set[Any] = set()
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in keys:
+                        return key
+                    keys.add(key.value)
+                stack += [key, value]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
+    return None
+
+
+def _scalar_nodes(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            yield current
+        elif isinstance(current, yaml.MappingNode):
+            stack += [part for pair in reversed(current.value) for part in reversed(pair)]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += reversed(current.value)
+
+
+def _unreadable_value(document: yaml.Node, name: str) -> ServiceError | None:
+    """A value YAML resolves to a type it then cannot build (``2025-02-30`` as a date),
+    named by its line; the constructor itself raises a plain ``ValueError`` without one."""
+    constructor = yaml.SafeLoader("")
+    for node in _scalar_nodes(document):
+        try:
+            constructor.construct_object(node)
+        except (ValueError, OverflowError) as exc:
+            return ServiceError(
+                _("%(name)s 第 %(line)d 行第 %(column)d 列：无法读取“%(value)s”（%(error)s）")
+                % {
+                    "name": name,
+                    "line": node.start_mark.line + 1,
+                    "column": node.start_mark.column + 1,
+                    "value": str(node.value)[:40],
+                    "error": exc,
+                }
+            )
+    return None
+
+
+def parse_list_file(text: str, source_name: str = "") -> Any:
+    """The data of a list file: YAML (JSON, being YAML, is read too), plain data only
+    (``yaml.safe_load``). A syntax error, or a key written twice in one mapping (which YAML
+    would silently resolve to the last), is a :class:`ServiceError` naming the line."""
+    name = source_name or _("清单文件")
+    try:
+        document = yaml.compose(text, Loader=yaml.SafeLoader)
+        duplicate = _duplicate_key(document) if document is not None else None
+        if duplicate is not None:
+            raise ServiceError(
+                _("%(name)s 第 %(line)d 行：键“%(key)s”在同一处写了两次。")
+                % {"name": name, "line": duplicate.start_mark.line + 1, "key": duplicate.value}
+            )
+        try:
+            return yaml.safe_load(text)
+        except (ValueError, OverflowError) as exc:
+            assert document is not None
+            raise _unreadable_value(document, name) or ServiceError(
+                _("%(name)s 不是有效的 YAML：%(problem)s") % {"name": name, "problem": exc}
+            ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(filter(None, [exc.context, exc.problem]))
+        if mark is None:
+            raise ServiceError(
+                _("%(name)s 不是有效的 YAML：%(problem)s") % {"name": name, "problem": problem}
+            ) from None
+        message = _("%(name)s 第 %(line)d 行第 %(column)d 列不是有效的 YAML：%(problem)s") % {
+            "name": name,
+            "line": mark.line + 1,
+            "column": mark.column + 1,
+            "problem": problem,
+        }
+        opened = exc.context_mark
+        if opened is not None and opened.line != mark.line:
+            message += _("（未结束的部分从第 %(line)d 行开始）") % {"line": opened.line + 1}
+        raise ServiceError(message) from None
+    except yaml.YAMLError as exc:
+        raise ServiceError(
+            _("%(name)s 不是有效的 YAML：%(problem)s") % {"name": name, "problem": str(exc)}
+        ) from None
+
+
+def read_list_file(path: Path) -> Any:
+    """Read and parse a list file (UTF-8, YAML or JSON); errors in Chinese, naming the file."""
+    try:
+        if path.stat().st_size > MAX_LIST_FILE_BYTES:
+            raise ServiceError(_("%(name)s 太大（超过2 MB）。") % {"name": path.name})
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ServiceError(
+            _("%(name)s 不是 UTF-8 编码的文本（第 %(byte)d 字节）。")
+            % {"name": path.name, "byte": exc.start + 1}
+        ) from None
+    except OSError as exc:
+        raise ServiceError(
+            _("无法读取 %(name)s：%(error)s") % {"name": path.name, "error": exc.strerror or exc}
+        ) from None
+    return parse_list_file(text, path.name)
+
+
+def _parse_day(value: Any, where: str, name: str, errors: list[str]) -> date | None:
     if value in (None, ""):
         return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value  # YAML reads an unquoted 2025-01-01 as a date
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        errors.append(f"{where}: not a date (YYYY-MM-DD): {value!r}")
+        errors.append(
+            _("%(where)s：%(name)s 不是日期（YYYY-MM-DD）：%(value)s")
+            % {"where": where, "name": name, "value": value}
+        )
         return None
+
+
+def _unknown_keys(raw: Mapping[str, Any], known: Sequence[str], where: str) -> str | None:
+    unknown = [str(k) for k in raw if k not in known]
+    if not unknown:
+        return None
+    return _("%(where)s：未知的键 %(keys)s（可用的键：%(known)s）") % {
+        "where": where,
+        "keys": "、".join(unknown),
+        "known": ", ".join(known),
+    }
+
+
+def _item_where(raw: Any, index: int) -> str:
+    code = str(raw.get("id", "")).strip() if isinstance(raw, dict) else ""
+    if code:
+        return _("条目 %(id)s") % {"id": code[:40]}
+    return _("第 %(n)d 个条目") % {"n": index + 1}
 
 
 def _item_from(raw: Any, default_from: date | None, where: str, errors: list[str]) -> dict | None:
     if not isinstance(raw, dict):
-        errors.append(f"{where}: expected an object")
+        errors.append(_("%(where)s：应是一组“键: 值”") % {"where": where})
         return None
+    if unknown := _unknown_keys(raw, ITEM_KEYS, where):
+        errors.append(unknown)
     code = str(raw.get("id", "")).strip()
     if not code or len(code) > 32:
-        errors.append(f"{where}.id: required, at most 32 characters")
+        errors.append(_("%(where)s：id 必填，不超过32个字符") % {"where": where})
     values = {
         "code": code,
         "list_kind": raw.get("list"),
         "subject": raw.get("subject"),
         "polarity": raw.get("polarity"),
         "position": raw.get("position", 0),
-        "title": str(raw.get("title", "")).strip(),
-        "text": str(raw.get("text", "")).strip(),
-        "source": str(raw.get("source", "")).strip(),
-        "clause": str(raw.get("clause", "")).strip(),
+        "title": str(raw.get("title") or "").strip(),
+        "text": str(raw.get("text") or "").strip(),
+        "source": str(raw.get("source") or "").strip(),
+        "clause": str(raw.get("clause") or "").strip(),
         "rule": raw.get("rule") or None,
     }
-    for name, choices in (
-        ("list_kind", ListKind.values),
-        ("subject", Subject.values),
-        ("polarity", Polarity.values),
+    for name, key, choices in (
+        ("list", "list_kind", ListKind.values),
+        ("subject", "subject", Subject.values),
+        ("polarity", "polarity", Polarity.values),
     ):
-        if values[name] not in choices:
-            errors.append(f"{where}.{name}: one of {', '.join(choices)}")
-    if not isinstance(values["position"], int) or not 0 <= values["position"] < 1000:
-        errors.append(f"{where}.position: an integer 0–999")
+        if values[key] not in choices:
+            errors.append(
+                _("%(where)s：%(name)s 应是 %(choices)s 之一")
+                % {"where": where, "name": name, "choices": ", ".join(choices)}
+            )
+    position = values["position"]
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < 1000:
+        errors.append(_("%(where)s：position 应是0–999的整数") % {"where": where})
     for name, limit in (("title", 120), ("text", 5000), ("source", 200), ("clause", 64)):
         if len(values[name]) > limit:
-            errors.append(f"{where}.{name}: at most {limit} characters")
+            errors.append(
+                _("%(where)s：%(name)s 不超过%(limit)d个字符")
+                % {"where": where, "name": name, "limit": limit}
+            )
     for name in ("title", "text", "source"):
         if not values[name]:
-            errors.append(f"{where}.{name}: required")
+            errors.append(_("%(where)s：%(name)s 必填") % {"where": where, "name": name})
     try:
         rules.validate(values["rule"])
+        json.dumps(values["rule"])  # stored as JSON: no dates or other YAML-only values
     except rules.RuleError as exc:
-        errors.append(f"{where}: {exc}")
+        errors.append(_("%(where)s：机器规则有误：%(error)s") % {"where": where, "error": exc})
+    except (TypeError, ValueError):
+        errors.append(
+            _("%(where)s：机器规则中只能有文字、数字、true/false 和列表") % {"where": where}
+        )
     values["effective_from"] = (
-        _parse_day(raw.get("effective_from"), f"{where}.effective_from", errors) or default_from
+        _parse_day(raw.get("effective_from"), where, "effective_from", errors) or default_from
     )
-    values["effective_to"] = _parse_day(raw.get("effective_to"), f"{where}.effective_to", errors)
+    values["effective_to"] = _parse_day(raw.get("effective_to"), where, "effective_to", errors)
     if values["effective_from"] is None:
-        errors.append(f"{where}.effective_from: required (here or for the whole file)")
+        errors.append(
+            _("%(where)s：effective_from 必填（写在条目中，或在文件顶层为全部条目写一次）")
+            % {"where": where}
+        )
     elif values["effective_to"] and values["effective_to"] < values["effective_from"]:
-        errors.append(f"{where}.effective_to: before effective_from")
+        errors.append(_("%(where)s：effective_to 早于 effective_from") % {"where": where})
     return values
 
 
@@ -191,55 +358,93 @@ def _supersede(latest: ConductItem, starts: date) -> bool:
     return True
 
 
+def _criterion_where(raw: Any, index: int) -> str:
+    code = str(raw.get("code", "")).strip() if isinstance(raw, dict) else ""
+    if code:
+        return _("评价项 %(code)s") % {"code": code[:40]}
+    return _("第 %(n)d 个评价项") % {"n": index + 1}
+
+
 def _criterion_from(raw: Any, where: str, errors: list[str]) -> dict | None:
     if not isinstance(raw, dict):
-        errors.append(f"{where}: expected an object")
+        errors.append(_("%(where)s：应是一组“键: 值”") % {"where": where})
         return None
+    if unknown := _unknown_keys(raw, CRITERION_KEYS, where):
+        errors.append(unknown)
     values = {
         "code": str(raw.get("code", "")).strip(),
         "position": raw.get("position", 0),
-        "area": str(raw.get("area", "")).strip(),
-        "title": str(raw.get("title", "")).strip(),
-        "guidance": str(raw.get("guidance", "")).strip(),
+        "area": str(raw.get("area") or "").strip(),
+        "title": str(raw.get("title") or "").strip(),
+        "guidance": str(raw.get("guidance") or "").strip(),
         "weight": raw.get("weight"),
-        "evidence_required": bool(raw.get("evidence_required", True)),
+        "evidence_required": raw.get("evidence_required", True),
     }
     if not values["code"] or len(values["code"]) > 16:
-        errors.append(f"{where}.code: required, at most 16 characters")
+        errors.append(_("%(where)s：code 必填，不超过16个字符") % {"where": where})
     if not values["title"] or not values["area"]:
-        errors.append(f"{where}: title and area are required")
-    if not isinstance(values["weight"], int) or not 1 <= values["weight"] <= 100:
-        errors.append(f"{where}.weight: an integer 1–100")
+        errors.append(_("%(where)s：title 和 area 必填") % {"where": where})
+    for name, limit in (("area", 60), ("title", 200), ("guidance", 2000)):
+        if len(values[name]) > limit:
+            errors.append(
+                _("%(where)s：%(name)s 不超过%(limit)d个字符")
+                % {"where": where, "name": name, "limit": limit}
+            )
+    weight = values["weight"]
+    if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
+        errors.append(_("%(where)s：weight 应是1–100的整数") % {"where": where})
+    position = values["position"]
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < 1000:
+        errors.append(_("%(where)s：position 应是0–999的整数") % {"where": where})
+    if not isinstance(values["evidence_required"], bool):
+        errors.append(_("%(where)s：evidence_required 应是 true 或 false") % {"where": where})
     return values
 
 
 @transaction.atomic
 def conduct_load(*, actor: Any, data: Mapping[str, Any], source_name: str = "") -> LoadResult:
     """Load conduct-list items (``items``) and/or the clean-enterprise checklist
-    (``checklist``) from parsed JSON. Idempotent: an item equal to its latest version is left
-    alone; a changed item becomes a new version that supersedes the latest from its
-    ``effective_from``; older versions are kept. Nothing is written if anything is invalid."""
+    (``checklist``) from the data of a list file (:func:`read_list_file`). Idempotent: an item
+    equal to its latest version is left alone; a changed item becomes a new version that
+    supersedes the latest from its ``effective_from``; older versions are kept. Nothing is
+    written if anything is invalid; the errors name the item (its id) and the field."""
     if actor is not None and not permissions.can_edit_lists(actor):
         raise NotPermitted(_("只有纪检监察（监督员）可以导入清单。"))
     result = LoadResult()
     if not isinstance(data, Mapping):
         raise ServiceError(_("清单文件格式不正确。"))
-    default_from = _parse_day(data.get("effective_from"), "effective_from", result.errors)
+    errors = result.errors
+    if unknown := _unknown_keys(data, FILE_KEYS, _("文件顶层")):
+        errors.append(unknown)
+    default_from = _parse_day(data.get("effective_from"), _("文件顶层"), "effective_from", errors)
+    raw_items, raw_criteria = data.get("items") or [], data.get("checklist") or []
+    for name, value in (("items", raw_items), ("checklist", raw_criteria)):
+        if not isinstance(value, list):
+            errors.append(_("%(name)s 应是一个列表（每项以“- ”开头）") % {"name": name})
+    if not isinstance(raw_items, list):
+        raw_items = []
+    if not isinstance(raw_criteria, list):
+        raw_criteria = []
     items = [
-        _item_from(raw, default_from, f"items[{i}]", result.errors)
-        for i, raw in enumerate(data.get("items") or [])
+        _item_from(raw, default_from, _item_where(raw, i), errors)
+        for i, raw in enumerate(raw_items)
     ]
     criteria = [
-        _criterion_from(raw, f"checklist[{i}]", result.errors)
-        for i, raw in enumerate(data.get("checklist") or [])
+        _criterion_from(raw, _criterion_where(raw, i), errors) for i, raw in enumerate(raw_criteria)
     ]
     codes = [v["code"] for v in items if v]
-    if len(codes) != len(set(codes)):
-        result.errors.append("items: an id appears twice")
-    if not items and not criteria:
-        result.errors.append("the file has neither 'items' nor 'checklist'")
-    if result.errors:
-        raise ServiceError(_("清单文件有误：%(e)s") % {"e": "; ".join(result.errors[:5])})
+    for code in sorted({c for c in codes if codes.count(c) > 1}):
+        errors.append(_("条目 %(id)s 出现了不止一次") % {"id": code})
+    criterion_codes = [v["code"] for v in criteria if v]
+    for code in sorted({c for c in criterion_codes if criterion_codes.count(c) > 1}):
+        errors.append(_("评价项 %(code)s 出现了不止一次") % {"code": code})
+    if not raw_items and not raw_criteria and not errors:
+        errors.append(_("文件中既没有 items（清单条目）也没有 checklist（评价项）"))
+    if errors:
+        shown = "；".join(errors[:5])
+        if len(errors) > 5:
+            shown += _("；另有 %(n)d 处错误") % {"n": len(errors) - 5}
+        raise ServiceError(_("清单文件有误：%(e)s") % {"e": shown})
     latest: dict[str, ConductItem] = {}
     for item in ConductItem.objects.select_for_update().filter(code__in=codes).order_by("version"):
         latest[item.code] = item
@@ -258,11 +463,9 @@ def conduct_load(*, actor: Any, data: Mapping[str, Any], source_name: str = "") 
             note=(source_name or "")[:200],
         )
         result.created += 1
-    criterion_codes = []
     for values in criteria:
         assert values is not None
         code = values.pop("code")
-        criterion_codes.append(code)
         CleanCriterion.objects.update_or_create(code=code, defaults={**values, "active": True})
         result.criteria += 1
     if criteria:

@@ -1,7 +1,7 @@
 """Demo data of exemption (容错免责): a dozen applications by 海曙区 officials and handlers,
 across every state and outcome, drawn from situations that really come up; several decided
-ones published as anonymised cases. A second and a third supervisor of 海曙区 (钱红
-``qianhong``, 李珊 ``lishan``, the demo password) sign off and review appeals.
+ones published as anonymised cases. 孙悦 assesses; two more supervisors of 海曙区, 钱红
+``qianhong`` and 李珊 ``lishan`` (demo accounts of ``demo.data``), sign off and review appeals.
 
 Bulk and deterministic: the rows are built from the fixed scenarios below and ``ctx.now``;
 the only randomness (days ago) comes from ``random.Random(f"{seed}-exemption")``.
@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from qinqing.accounts.models import Role, RoleAssignment, User
+from qinqing.accounts.models import User
 from qinqing.common.workdays import SHANGHAI, WorkingCalendar
 from qinqing.demo.context import DemoContext
 
-EXTRA_SUPERVISORS = [("qianhong", "钱红", "13857410008"), ("lishan", "李珊", "13857410009")]
+#: the assessor, the second supervisor who signs off, the reviewer of appeals
+SUPERVISORS = ("sunyue", "qianhong", "lishan")
 TOLERABLE = {
     "d1": "系首次适用改革试点政策，缺乏可参照的先例，属先行先试中的失误。",
     "d2": "当时上级文件对此未作限制性规定，不属明令禁止后仍执意为之。",
@@ -176,28 +177,10 @@ SCENARIOS = [
 ]
 
 
-def _supervisors(ctx: DemoContext) -> list[User]:
-    sunyue = ctx.users["sunyue"]
-    region = (
-        RoleAssignment.objects.filter(user=sunyue, role=Role.SUPERVISOR)
-        .select_related("region")
-        .first()
-    )
-    assert region is not None and region.region is not None
-    made = []
-    for username, name, phone in EXTRA_SUPERVISORS:
-        user, _created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "display_name": name,
-                "phone": phone,
-                "title": "海曙区纪委监委干部",
-                "password": sunyue.password,
-            },
-        )
-        RoleAssignment.objects.get_or_create(user=user, role=Role.SUPERVISOR, region=region.region)
-        made.append(user)
-    return [sunyue, *made]
+def _supervisors(ctx: DemoContext) -> list[User] | None:
+    """孙悦 assesses, 钱红 signs off, 李珊 reviews appeals: demo accounts of 海曙区 (``data``)."""
+    users = [ctx.users.get(name) for name in SUPERVISORS]
+    return None if None in users else [u for u in users if u is not None]
 
 
 def _home(user: User) -> tuple[Any, Any]:
@@ -212,10 +195,11 @@ def write(ctx: DemoContext) -> dict[str, int]:
     from qinqing.exemption.models import Application, ApplicationCounter, Assessment, Case
     from qinqing.exemption.services import case_source_text, deadline_days
 
-    if "sunyue" not in ctx.users:
+    supervisors = _supervisors(ctx)
+    if supervisors is None:
         return {}
     rng = random.Random(f"{ctx.plan.seed}-exemption")
-    assessor, signer, reviewer = _supervisors(ctx)
+    assessor, signer, reviewer = supervisors
     calendar = WorkingCalendar()
     year = ctx.now.astimezone(SHANGHAI).year
     apps: list[Application] = []

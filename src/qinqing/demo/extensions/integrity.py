@@ -4,7 +4,6 @@ gift handed in) and 20+ recognised clean enterprises. Bulk, deterministic from t
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -32,11 +31,11 @@ def _rng(ctx: DemoContext) -> random.Random:
 
 def _load_lists() -> int:
     from qinqing.integrity.management.commands.conduct import SAMPLE_FILES, SAMPLES
-    from qinqing.integrity.services import conduct_load
+    from qinqing.integrity.services import conduct_load, read_list_file
 
     created = 0
     for name in SAMPLE_FILES:
-        data = json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+        data = read_list_file(SAMPLES / name)
         result = conduct_load(actor=None, data=data, source_name=name)
         created += result.created + result.criteria
     return created

@@ -2,10 +2,12 @@
 substantiated (one serious), and routine integrity notes from the observer.
 
 Everything goes through the real services, so the demo's reports are encrypted like real
-ones. 孙悦 (sunyue) and a second 海曙区 supervisor, 郑明 (zhengming), get their key pairs from
-the demo password (Argon2id with the cost of ``REPORTS_KDF_PROFILE``; set it to "demo" for
-a cheaper load — never in production). Reports in 海曙区 are sealed to them; reports of
-other districts have no supervisor there and are sealed only to the recovery key.
+ones. 孙悦 (sunyue) and a second 海曙区 supervisor, 郑明 (zhengming), and 北仑区's 何欣
+(hexin) — demo accounts of ``demo.data`` — get their key pairs from the demo password
+(Argon2id with the cost of ``REPORTS_KDF_PROFILE``; set it to "demo" for a cheaper load —
+never in production). Reports in 海曙区 are sealed to 孙悦 and 郑明 and walk the workflow;
+two new reports in 北仑区 are sealed to 何欣; reports of other districts have no
+supervisor there and are sealed only to the recovery key.
 
 The demo's recovery key pair is derived from the seed (SHA-256 of
 "qinqing-demo-recovery-<seed>") so that the recovery ceremony can be rehearsed on the demo;
@@ -20,11 +22,9 @@ from datetime import timedelta
 
 from nacl.public import PrivateKey
 
-from qinqing.accounts.models import Role, User
-from qinqing.accounts.services import role_grant, user_create
 from qinqing.demo.context import DemoContext
 from qinqing.demo.data import DEMO_PASSWORD
-from qinqing.directory.models import Region, RegionLevel
+from qinqing.directory.models import RegionLevel
 from qinqing.integrity.reports import keyring, services
 from qinqing.integrity.reports.models import IntegrityNote, Report
 
@@ -65,32 +65,23 @@ NOTES = [
 ]
 
 
-def _supervisor(ctx: DemoContext, username: str, name: str, region: Region) -> User:
-    user = ctx.users.get(username)
-    if user is None:
-        user = user_create(
-            actor=None,
-            username=username,
-            password=DEMO_PASSWORD,
-            display_name=name,
-            title="海曙区纪委监委干部",
-        )
-        role_grant(actor=None, user=user, role=Role.SUPERVISOR, region=region)
-    return user
-
-
 def write(ctx: DemoContext) -> dict[str, int]:
     """Bulk-write this app's demo rows; return counts by name for the load summary."""
     rng = random.Random(f"{ctx.plan.seed}-reports")
     regions = list(ctx.regions.values())
     haishu = next(r for r in regions if r.name == "海曙区")
+    beilun = next((r for r in regions if r.name == "北仑区"), None)
     towns = [r for r in regions if r.level == RegionLevel.TOWN]
     haishu_towns = [r for r in towns if r.path.startswith(haishu.path)] or [haishu]
     other_towns = [r for r in towns if not r.path.startswith(haishu.path)] or [haishu]
 
-    sunyue = _supervisor(ctx, "sunyue", "孙悦", haishu)
-    second = _supervisor(ctx, "zhengming", "郑明", haishu)
-    keys = {u.pk: keyring.unlock(user=u, password=DEMO_PASSWORD) for u in (sunyue, second)}
+    sunyue, second = ctx.users.get("sunyue"), ctx.users.get("zhengming")
+    if sunyue is None or second is None:
+        return {}
+    # 何欣 (北仑区) gets a key pair too, so that the reports of 北仑区 are sealed to 何欣
+    holders = [u for u in (sunyue, second, ctx.users.get("hexin")) if u is not None]
+    unlocked = {u.pk: keyring.unlock(user=u, password=DEMO_PASSWORD) for u in holders}
+    keys = {pk: key for pk, key in unlocked.items() if key is not None}
     recovery = PrivateKey(
         hashlib.sha256(f"qinqing-demo-recovery-{ctx.plan.seed}".encode()).digest()
     )
@@ -179,11 +170,13 @@ def write(ctx: DemoContext) -> dict[str, int]:
             now=min(step + timedelta(days=2), ctx.now),
         )
 
-    # other districts: no supervisor there in the demo, so sealed to the recovery key only
+    # other districts: two in 北仑区, sealed to 何欣 (and the recovery key); the rest have no
+    # supervisor in the demo, so they are sealed to the recovery key only
+    beilun_towns = [r for r in other_towns if r.path.startswith(beilun.path)] if beilun else []
     for i in range(6):
         category, title, body, person = SUBJECTS[(i + 3) % len(SUBJECTS)]
         services.report_submit(
-            region=rng.choice(other_towns),
+            region=rng.choice(beilun_towns if i < 2 and beilun_towns else other_towns),
             category=category,
             title=title,
             body=body,

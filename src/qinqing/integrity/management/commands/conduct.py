@@ -1,13 +1,15 @@
-"""qinqing conduct load <file.json> [...] | qinqing conduct show [--on YYYY-MM-DD]
+"""qinqing conduct load <file.yaml> [...] | qinqing conduct show [--on YYYY-MM-DD]
 
-Load conduct-list items and the clean-enterprise checklist from JSON files (idempotent: an
+Load conduct-list items and the clean-enterprise checklist from YAML files (JSON is YAML, so
+a JSON file loads too; read with ``yaml.safe_load``, plain data only). Idempotent: an
 unchanged item is skipped, a changed one becomes a new version that supersedes the old from
-its effective date). ``--sample`` loads the sample lists shipped with Qinqing.
+its effective date. ``--sample`` loads the sample lists shipped with Qinqing. The file
+format and the rule language: ``docs/conduct-lists.md`` and the comments at the top of
+``integrity/lists/sample_lists.yaml``.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qinqing.common.errors import ServiceError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "lists"
-SAMPLE_FILES = ("sample_lists.json", "clean_checklist.json")
+SAMPLE_FILES = ("sample_lists.yaml", "clean_checklist.yaml")
 
 
 class Command(BaseCommand):
@@ -25,7 +27,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        load = sub.add_parser("load", help="load list files (JSON)")
+        load = sub.add_parser("load", help="load list files (YAML; JSON is accepted too)")
         load.add_argument("files", nargs="*")
         load.add_argument("--sample", action="store_true", help="the shipped sample lists")
         show = sub.add_parser("show", help="print the items in force")
@@ -40,7 +42,7 @@ class Command(BaseCommand):
                 rule = " [rule]" if item.rule else ""
                 self.stdout.write(f"{item.code} v{item.version} {item.title}{rule}")
             return
-        from qinqing.integrity.services import conduct_load
+        from qinqing.integrity.services import conduct_load, read_list_file
 
         files = [Path(f) for f in options["files"]]
         if options["sample"]:
@@ -49,10 +51,7 @@ class Command(BaseCommand):
             raise CommandError("give a file, or --sample")
         for path in files:
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise CommandError(f"{path}: {exc}") from exc
-            try:
+                data = read_list_file(path)
                 result = conduct_load(actor=None, data=data, source_name=path.name)
             except ServiceError as exc:
                 raise CommandError(f"{path}: {exc.message}") from exc
