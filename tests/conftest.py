@@ -12,6 +12,12 @@ from qinqing.accounts.models import Role, User
 from qinqing.accounts.services import role_grant
 from qinqing.directory.models import Chamber, Department, Enterprise, Region, RegionLevel
 
+from .demo.shared import (  # noqa: F401  (registered here: the one shared demo load)
+    demo_loaded,
+    pytest_collection_modifyitems,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+)
 from .factories import DepartmentFactory, EnterpriseFactory, RegionFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by

@@ -4,34 +4,17 @@ business-environment survey whose districts differ, fast and reproducible."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
-from io import StringIO
 from statistics import mean
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from qinqing.consultation.models import Response, Survey, SurveyStatus
 from qinqing.consultation.selectors import index_facts, survey_results
 
-
-@pytest.fixture(scope="module")
-def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("demo", "load", stdout=StringIO(), stderr=StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-pytestmark = pytest.mark.usefixtures("loaded")
+# the session's one demo load (tests/demo/shared.py), rolled back after the last test using it
+pytestmark = pytest.mark.usefixtures("demo_loaded")
 
 
 def test_the_gulin_questionnaire_has_200_plus_named_responses_and_results(db: Any) -> None:

@@ -1,15 +1,14 @@
 """The demand history `qinqing demo load` writes: rules, a year of cases, the demo accounts' work.
 
-The dataset is loaded once for the module inside an outer transaction that is rolled back at
-the end (as in test_load). The load moment is taken here and passed to ``load`` so the plan
-can be recomputed for it; the tests compare structure, never absolute dates.
+The tests read the session's one demo load (``demo_loaded``, tests/demo/shared.py), rolled
+back when the last test using it is done. The plan is recomputed for the load moment it
+reports; the tests compare structure, never absolute dates.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from io import StringIO
@@ -17,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
 from qinqing.accounts.models import User
@@ -48,8 +46,10 @@ from qinqing.demands.workflow import (
 from qinqing.demo import data
 from qinqing.demo.generate import generate
 from qinqing.demo.history import WorkingDays, category_specs, plan_history
-from qinqing.demo.loader import LoadResult, load
+from qinqing.demo.loader import LoadResult
 from qinqing.directory.models import Department, Enterprise, Region
+
+from .shared import DemoLoad
 
 
 @dataclass(frozen=True)
@@ -58,20 +58,12 @@ class Loaded:
     now: datetime
 
 
-@pytest.fixture(scope="module")
-def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Loaded]:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            now = timezone.now()
-            yield Loaded(load(seed=data.DEFAULT_SEED, now=now), now)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+@pytest.fixture
+def loaded(demo_loaded: DemoLoad) -> Loaded:
+    return Loaded(demo_loaded.result, demo_loaded.now)
 
 
-pytestmark = pytest.mark.usefixtures("loaded")
+pytestmark = pytest.mark.usefixtures("demo_loaded")
 
 FIELDS = (
     "pk",

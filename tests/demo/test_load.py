@@ -1,21 +1,20 @@
 """`qinqing demo load` on a database: the figures of the source text, and the accounts.
 
-The dataset is loaded once for the module inside an outer transaction that is rolled back
-at the end, so the other test modules still start from an empty database.
+The tests read the session's one demo load (``demo_loaded``, tests/demo/shared.py), made
+through the command inside an outer transaction that is rolled back when the last test using
+it is done, so the other test modules still start from an empty database.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.db.models import Count, Q
 from django.test import Client
 
@@ -39,23 +38,9 @@ from qinqing.directory.models import (
 from qinqing.directory.selectors import region_by_name, region_stats
 from qinqing.outreach.models import ServiceGroup
 
+from .shared import DemoLoad
 
-@pytest.fixture(scope="module")
-def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
-    """The output of `qinqing demo load`, the data staying for this module's tests."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            out = StringIO()
-            call_command("demo", "load", stdout=out, stderr=StringIO())
-            yield out.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-pytestmark = pytest.mark.usefixtures("loaded")
+pytestmark = pytest.mark.usefixtures("demo_loaded")
 
 
 def region(name: str) -> Region:
@@ -64,9 +49,9 @@ def region(name: str) -> Region:
     return found
 
 
-def test_the_load_reports_what_it_wrote(db: Any, loaded: str) -> None:
-    assert "已载入宁波演示数据" in loaded
-    assert f"种子 {data.DEFAULT_SEED}" in loaded
+def test_the_load_reports_what_it_wrote(db: Any, demo_loaded: DemoLoad) -> None:
+    assert "已载入宁波演示数据" in demo_loaded.output
+    assert f"种子 {data.DEFAULT_SEED}" in demo_loaded.output
 
 
 def test_gulin_has_3500_firms_114_above_scale_in_9_grids_with_9_stewards(db: Any) -> None:

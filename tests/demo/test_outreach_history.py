@@ -1,14 +1,13 @@
 """The year of outreach `qinqing demo load` writes: visits, meetings, pairings, activities.
 
-The dataset is loaded once for the module inside an outer transaction that is rolled back at
-the end (as in test_load and test_history). The load moment is taken here and passed to
-``load`` so the plan can be recomputed for it and the selectors asked about the load day.
+The tests read the session's one demo load (``demo_loaded``, tests/demo/shared.py), rolled
+back when the last test using it is done. The plan is recomputed for the load moment it
+reports, and the selectors are asked about the load day.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import StringIO
@@ -16,9 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from qinqing.accounts.models import Role, RoleAssignment, User
 from qinqing.audit.models import AuditEntry
@@ -28,7 +25,7 @@ from qinqing.demands.models import Demand
 from qinqing.demo import data
 from qinqing.demo.generate import generate
 from qinqing.demo.history import category_specs, plan_history
-from qinqing.demo.loader import LoadResult, load
+from qinqing.demo.loader import LoadResult
 from qinqing.demo.outreach_history import plan_outreach
 from qinqing.directory.models import Enterprise, Pairing, Region
 from qinqing.outreach import visits
@@ -48,6 +45,8 @@ from qinqing.outreach.models import (
     VisitRule,
 )
 
+from .shared import DemoLoad
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -59,20 +58,12 @@ class Loaded:
         return self.now.astimezone(SHANGHAI).date()
 
 
-@pytest.fixture(scope="module")
-def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Loaded]:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            now = timezone.now()
-            yield Loaded(load(seed=data.DEFAULT_SEED, now=now), now)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+@pytest.fixture
+def loaded(demo_loaded: DemoLoad) -> Loaded:
+    return Loaded(demo_loaded.result, demo_loaded.now)
 
 
-pytestmark = pytest.mark.usefixtures("loaded")
+pytestmark = pytest.mark.usefixtures("demo_loaded")
 
 
 def user(username: str) -> User:

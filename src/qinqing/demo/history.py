@@ -50,9 +50,21 @@ from qinqing.demands.workflow import MAX_REOPENS, OPEN_STATES, TRANSITIONS, Acti
 from qinqing.directory.models import Department, DepartmentKind, Enterprise, Region, RegionLevel
 
 from . import data
+from .bulk import insert
 from .generate import DemoPlan
 
 BATCH = 1000
+EVENT = (
+    "demand_id",
+    "action",
+    "actor_id",
+    "from_state",
+    "to_state",
+    "department_id",
+    "note",
+    "internal",
+    "created_at",
+)
 #: department key: (region code, department name), unique in the dataset
 DeptKey = tuple[str, str]
 
@@ -992,20 +1004,22 @@ def write_history(
         for c in history.cases
     ]
     created = _bulk(Demand, demands, desc="诉求", progress=progress)
-    events, assists, extensions = [], [], []
+    events: list[tuple[Any, ...]] = []
+    assists, extensions = [], []
     for demand, c in zip(created, history.cases, strict=True):
         for e in c.events:
+            actor, department = user(e.actor), dept(e.department)
             events.append(
-                DemandEvent(
-                    demand=demand,
-                    action=e.action,
-                    actor=user(e.actor),
-                    from_state=e.from_state,
-                    to_state=e.to_state,
-                    department=dept(e.department),
-                    note=e.note,
-                    internal=e.internal,
-                    created_at=e.at,
+                (
+                    demand.pk,
+                    e.action,
+                    actor.pk if actor else None,
+                    e.from_state,
+                    e.to_state,
+                    department.pk if department else None,
+                    e.note,
+                    e.internal,
+                    e.at,
                 )
             )
         for a in c.assists:
@@ -1029,7 +1043,8 @@ def write_history(
                     created_at=x.at,
                 )
             )
-    _bulk(DemandEvent, events, desc="办理记录", progress=progress)
+    # the ~27,000 timeline rows as tuples: no model instance per row (``bulk.insert``)
+    insert(DemandEvent, EVENT, events, desc="办理记录", progress=progress)
     # created_at / updated_at are set on insert: put them back at the case's own moments
     _insert_keeping_created_at(Assist, assists)
     _insert_keeping_created_at(Extension, extensions)

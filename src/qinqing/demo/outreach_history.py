@@ -31,7 +31,6 @@ load's one ``demo.load`` entry carries the counts.
 from __future__ import annotations
 
 import random
-import sys
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,7 +38,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, models
-from tqdm import tqdm
 
 from qinqing.common.workdays import SHANGHAI
 from qinqing.demands.models import Demand
@@ -62,6 +60,7 @@ from qinqing.outreach.models import (
 from qinqing.outreach.visits import month_end, month_start, previous_month
 
 from . import data
+from .bulk import insert
 from .generate import DemoPlan, FirmRow
 from .history import CaseRow, HistoryPlan, WorkingDays, office_time
 
@@ -1039,18 +1038,6 @@ def _chunks(rows: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
         yield rows[start : start + size]
 
 
-def _bulk(model: Any, rows: Sequence[Any], *, desc: str, progress: bool) -> list[Any]:
-    created: list[Any] = []
-    disable = None if progress and len(rows) > BATCH else True
-    with tqdm(
-        total=len(rows), desc=desc, unit="行", file=sys.stderr, disable=disable, leave=False
-    ) as bar:
-        for chunk in _chunks(rows):
-            created.extend(model._default_manager.bulk_create(chunk))
-            bar.update(len(chunk))
-    return created
-
-
 def _stamp(model: type[models.Model], rows: Sequence[Any], moments: Sequence[datetime]) -> None:
     """bulk_create sets an auto_now_add ``created_at`` to the present: put the plan's back.
 
@@ -1097,26 +1084,40 @@ def write_outreach(
     )
     # visits, linked to the demands their problems became
     demand_ids = dict(Demand.objects.values_list("number", "pk"))
-    visits = _bulk(
+    # the ~36,000 visits as tuples, with the moment each was logged: no model instance per
+    # row and no second pass for ``created_at`` (``bulk.insert`` writes it as given)
+    visits = insert(
         Visit,
+        (
+            "enterprise_id",
+            "grid_id",
+            "steward_id",
+            "visited_on",
+            "met_person",
+            "topics",
+            "policies_explained",
+            "problems",
+            "demand_id",
+            "created_at",
+        ),
         [
-            Visit(
-                enterprise_id=firms[v.firm].pk,
-                grid_id=regions[v.grid].pk,
-                steward_id=users[v.steward].pk,
-                visited_on=v.visited_on,
-                met_person=v.met_person,
-                topics=v.topics,
-                policies_explained=v.policies,
-                problems=v.problems,
-                demand_id=demand_ids[v.demand] if v.demand else None,
+            (
+                firms[v.firm].pk,
+                regions[v.grid].pk,
+                users[v.steward].pk,
+                v.visited_on,
+                v.met_person,
+                v.topics,
+                v.policies,
+                v.problems,
+                demand_ids[v.demand] if v.demand else None,
+                v.logged_at,
             )
             for v in outreach.visits
         ],
         desc="走访",
         progress=progress,
     )
-    _stamp(Visit, visits, [v.logged_at for v in outreach.visits])
     # meetings with their departments, invitations and follow-up items
     chambers = dict(Chamber.objects.values_list("name", "pk"))
     meetings = Meeting.objects.bulk_create(
@@ -1261,7 +1262,7 @@ def write_outreach(
     )
     _stamp(ObserverFeedback, feedback, [f.created_at for f in outreach.feedback])
     return OutreachCounts(
-        visits=len(visits),
+        visits=visits,
         key_firms=len(outreach.key_firms),
         meetings=len(meetings),
         invitations=len(invitations),

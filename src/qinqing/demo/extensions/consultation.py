@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from qinqing.common.workdays import SHANGHAI
 from qinqing.consultation.catalogue import business_environment
@@ -27,10 +28,10 @@ from qinqing.consultation.models import (
     SurveyStatus,
     SurveyTarget,
 )
+from qinqing.demo.bulk import insert
 from qinqing.demo.context import DemoContext
 from qinqing.directory.models import Audience, Region, RegionLevel
 
-BATCH = 2000
 GULIN_RESPONSES = 236
 CITY_SHARE = 0.45
 
@@ -77,6 +78,26 @@ BE_TEXTS = [
 ]
 
 
+# rows as tuples for ``bulk.insert`` (no model instance per row)
+TARGET = ("survey_id", "enterprise_id", "answered_on")
+RESPONSE = ("id", "survey_id", "region_id", "enterprise_id", "submitted_at", "updated_at")
+ANSWER = ("id", "response_id", "question_id", "choice", "number", "text", "day")
+Row = tuple[Any, ...]
+
+
+def _answer(
+    key: uuid.UUID,
+    response: uuid.UUID,
+    question: Question,
+    *,
+    choice: int = 0,
+    number: float | None = None,
+    text: str = "",
+    day: date | None = None,
+) -> Row:
+    return (key, response, question.pk, choice, number, text, day)
+
+
 def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
@@ -118,9 +139,9 @@ def write(ctx: DemoContext) -> dict[str, int]:
     gulin = next(r for r in regions if r.level == RegionLevel.TOWN and r.name == "古林镇")
     firms = sorted(ctx.firms.values(), key=lambda f: f.uscc)
     town_of = {f.pk: by_code[_town_code(by_pk[f.grid_id].path)] for f in firms}
-    targets: list[SurveyTarget] = []
-    responses: list[Response] = []
-    answers: list[Answer] = []
+    targets: list[Row] = []
+    responses: list[Row] = []
+    answers: list[Row] = []
 
     # --- Gulin, February 2020 ------------------------------------------------------------------
     author = ctx.users["zhouhua"]
@@ -153,47 +174,31 @@ def write(ctx: DemoContext) -> dict[str, int]:
     answered = set(f.pk for f in rng.sample(gulin_firms, min(GULIN_RESPONSES, len(gulin_firms))))
     for firm in gulin_firms:
         day = date(2020, 2, rng.randint(10, 28)) if firm.pk in answered else None
-        targets.append(SurveyTarget(survey=epidemic, enterprise_id=firm.pk, answered_on=day))
+        targets.append((epidemic.pk, firm.pk, day))
         if day is None:
             continue
         moment = _at(day, rng.randint(8, 20))
-        response = Response(
-            id=_uuid(rng),
-            survey=epidemic,
-            region=gulin,
-            enterprise_id=firm.pk,
-            submitted_at=moment,
-            updated_at=moment,
-        )
-        responses.append(response)
+        response = _uuid(rng)
+        responses.append((response, epidemic.pk, gulin.pk, firm.pk, moment, moment))
         status = rng.choices([1, 2, 3], weights=[35, 50, 15])[0]
         staff = max(1, int(firm.employees * rng.uniform(0.2, 0.9))) if firm.employees else 3
         add = answers.append
-        add(Answer(id=_uuid(rng), response=response, question=status_q, choice=status))
-        add(Answer(id=_uuid(rng), response=response, question=staff_q, number=float(staff)))
+        add(_answer(_uuid(rng), response, status_q, choice=status))
+        add(_answer(_uuid(rng), response, staff_q, number=float(staff)))
         if status != 1:
             full = date(2020, 3, 1) + timedelta(days=rng.randint(0, 40))
-            add(Answer(id=_uuid(rng), response=response, question=date_q, day=full))
+            add(_answer(_uuid(rng), response, date_q, day=full))
         needs = rng.sample(range(1, 7), rng.randint(1, 3))
         for n in sorted(set(needs) | ({1} if rng.random() < 0.6 else set())):
-            add(Answer(id=_uuid(rng), response=response, question=needs_q, choice=n))
+            add(_answer(_uuid(rng), response, needs_q, choice=n))
         if 1 in needs or rng.random() < 0.3:
-            add(
-                Answer(
-                    id=_uuid(rng),
-                    response=response,
-                    question=masks_q,
-                    number=float(rng.choice([500, 1000, 2000, 3000, 5000, 10000])),
-                )
-            )
+            key = _uuid(rng)  # drawn before the number, as the rows always were
+            masks = float(rng.choice([500, 1000, 2000, 3000, 5000, 10000]))
+            add(_answer(key, response, masks_q, number=masks))
         point = min(5, max(1, round(rng.gauss(4.2, 0.7))))
-        add(Answer(id=_uuid(rng), response=response, question=scale_q, number=float(point)))
+        add(_answer(_uuid(rng), response, scale_q, number=float(point)))
         if rng.random() < 0.45:
-            add(
-                Answer(
-                    id=_uuid(rng), response=response, question=text_q, text=rng.choice(SUGGESTIONS)
-                )
-            )
+            add(_answer(_uuid(rng), response, text_q, text=rng.choice(SUGGESTIONS)))
 
     # --- business environment across Ningbo, recently ------------------------------------------
     today = ctx.now.astimezone(SHANGHAI).date()
@@ -237,33 +242,29 @@ def write(ctx: DemoContext) -> dict[str, int]:
         district = path.split("/")[2]
         done = rng.random() < share[district] * (CITY_SHARE / 0.45)
         day = closes - timedelta(days=rng.randint(0, 29)) if done else None
-        targets.append(SurveyTarget(survey=survey, enterprise_id=firm.pk, answered_on=day))
+        targets.append((survey.pk, firm.pk, day))
         if not done:
             continue
-        response = Response(id=_uuid(rng), survey=survey, region=town_of[firm.pk])
-        responses.append(response)
+        response = _uuid(rng)
+        responses.append((response, survey.pk, town_of[firm.pk].pk, None, None, None))
         leaning = rng.gauss(0, 0.5)
         for q in be_questions:
             if q.kind == QuestionKind.SCALE:
                 mean = level[(district, q.tag)] + leaning
                 point = min(5, max(1, round(rng.gauss(mean, 0.8))))
-                answers.append(
-                    Answer(id=_uuid(rng), response=response, question=q, number=float(point))
-                )
+                answers.append(_answer(_uuid(rng), response, q, number=float(point)))
             elif q.kind == QuestionKind.MULTIPLE:
                 for c in sorted(rng.sample(range(1, len(q.options) + 1), rng.randint(0, 2))):
-                    answers.append(Answer(id=_uuid(rng), response=response, question=q, choice=c))
+                    answers.append(_answer(_uuid(rng), response, q, choice=c))
             elif q.kind == QuestionKind.LONG_TEXT and rng.random() < 0.08:
-                answers.append(
-                    Answer(id=_uuid(rng), response=response, question=q, text=rng.choice(BE_TEXTS))
-                )
+                answers.append(_answer(_uuid(rng), response, q, text=rng.choice(BE_TEXTS)))
 
-    SurveyTarget.objects.bulk_create(targets, batch_size=BATCH)
+    insert(SurveyTarget, TARGET, targets)
     # anonymous responses must not sit in the order of their firms: shuffle before inserting
     rng.shuffle(responses)
-    Response.objects.bulk_create(responses, batch_size=BATCH)
+    insert(Response, RESPONSE, responses)
     rng.shuffle(answers)
-    Answer.objects.bulk_create(answers, batch_size=BATCH)
+    insert(Answer, ANSWER, answers)
     return {
         "surveys": 2,
         "survey_targets": len(targets),

@@ -10,16 +10,19 @@
 - **A recent typhoon** over one Gulin community: three days, most firms reported, a few
   stopped with flood damage.
 
-Deterministic from the seed (``random.Random(f"{seed}-emergency")``); bulk inserts only.
+Deterministic from the seed (``random.Random(f"{seed}-emergency")``); the status reports are
+inserted as tuples (``demo.bulk.insert``), no model instance per row.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 from qinqing.accounts.models import Role, RoleAssignment
 from qinqing.common.workdays import SHANGHAI
+from qinqing.demo.bulk import insert
 from qinqing.demo.context import DemoContext
 from qinqing.directory.models import Audience, RegionLevel
 from qinqing.notices.emergency.models import Emergency, StatusReport
@@ -33,7 +36,22 @@ NEEDS = [
     ("外地员工回不来，缺普工", "普工", 10),
     ("原材料供应商未复工，求替代货源", "", None),
 ]
-BATCH = 2000
+# a status report as a tuple for ``bulk.insert`` (no model instance per row)
+REPORT = (
+    "emergency_id",
+    "enterprise_id",
+    "period",
+    "region_path",
+    "status",
+    "staff_on_site",
+    "staff_absent",
+    "supplies",
+    "need_text",
+    "need_item",
+    "need_quantity",
+    "on_behalf",
+    "reported_by_id",
+)
 
 
 def write(ctx: DemoContext) -> dict[str, int]:
@@ -77,8 +95,7 @@ def write(ctx: DemoContext) -> dict[str, int]:
         restart = rng.randint(2, 12) if firm.above_scale else rng.randint(4, 24)
         diligence = rng.random()  # a firm that reports early keeps reporting
         plans.append((firm, restart, diligence, max(firm.employees, 3)))
-    rows: list[StatusReport] = []
-    written = 0
+    rows: list[tuple[Any, ...]] = []
     for d in range(EPIDEMIC_DAYS):
         day = EPIDEMIC_START + timedelta(days=d)
         share = 0.35 + 0.5 * d / (EPIDEMIC_DAYS - 1)
@@ -94,33 +111,26 @@ def write(ctx: DemoContext) -> dict[str, int]:
             on_site = round(staff * back)
             need = NEEDS[rng.randrange(len(NEEDS))] if rng.random() < 0.02 else ("", "", None)
             user_id, behalf = reporter(firm)
+            masks = rng.randint(0, 10) if d < 14 else rng.randint(5, 30)
+            disinfectant = rng.randint(2, 30)
+            supplies = [{"item": "口罩", "days": masks}, {"item": "消毒液", "days": disinfectant}]
             rows.append(
-                StatusReport(
-                    emergency=epidemic,
-                    enterprise=firm,
-                    period=day,
-                    region_path=grids[firm.grid_id].path,
-                    status=status,
-                    staff_on_site=on_site,
-                    staff_absent=staff - on_site,
-                    supplies=[
-                        {
-                            "item": "口罩",
-                            "days": rng.randint(0, 10) if d < 14 else rng.randint(5, 30),
-                        },
-                        {"item": "消毒液", "days": rng.randint(2, 30)},
-                    ],
-                    need_text=need[0],
-                    need_item=need[1],
-                    need_quantity=need[2],
-                    on_behalf=behalf,
-                    reported_by_id=user_id,
+                (
+                    epidemic.pk,
+                    firm.pk,
+                    day,
+                    grids[firm.grid_id].path,
+                    status,
+                    on_site,
+                    staff - on_site,
+                    supplies,
+                    need[0],
+                    need[1],
+                    need[2],
+                    behalf,
+                    user_id,
                 )
             )
-        if len(rows) >= BATCH:
-            StatusReport.objects.bulk_create(rows, batch_size=BATCH)
-            written += len(rows)
-            rows = []
     # a recent typhoon over one community
     today = ctx.now.astimezone(SHANGHAI).date()
     community = sorted(
@@ -157,22 +167,21 @@ def write(ctx: DemoContext) -> dict[str, int]:
             flooded = stopped and rng.random() < 0.15
             user_id, behalf = reporter(firm)
             rows.append(
-                StatusReport(
-                    emergency=typhoon,
-                    enterprise=firm,
-                    period=day,
-                    region_path=grids[firm.grid_id].path,
-                    status="stopped" if stopped else "running",
-                    staff_on_site=on_site,
-                    staff_absent=staff - on_site,
-                    supplies=[{"item": "沙袋", "days": rng.randint(1, 5)}],
-                    need_text="厂房一楼进水，需要抽水泵" if flooded else "",
-                    need_item="抽水泵" if flooded else "",
-                    need_quantity=2 if flooded else None,
-                    on_behalf=behalf,
-                    reported_by_id=user_id,
+                (
+                    typhoon.pk,
+                    firm.pk,
+                    day,
+                    grids[firm.grid_id].path,
+                    "stopped" if stopped else "running",
+                    on_site,
+                    staff - on_site,
+                    [{"item": "沙袋", "days": rng.randint(1, 5)}],
+                    "厂房一楼进水，需要抽水泵" if flooded else "",
+                    "抽水泵" if flooded else "",
+                    2 if flooded else None,
+                    behalf,
+                    user_id,
                 )
             )
-    StatusReport.objects.bulk_create(rows, batch_size=BATCH)
-    written += len(rows)
+    written = insert(StatusReport, REPORT, rows)
     return {"emergencies": 2, "status_reports": written}

@@ -8,7 +8,8 @@
   person by the grid's steward, some not reached yet (王丽's firm has not read the town's);
 - a job posting and a policy-briefing event in 古林镇.
 
-Rows are bulk-inserted; randomness comes only from ``Random(f"{seed}-notices")``.
+Rows are bulk-inserted (the receipts as tuples, ``demo.bulk.insert``); randomness comes only
+from ``Random(f"{seed}-notices")``.
 """
 
 from __future__ import annotations
@@ -20,11 +21,22 @@ from typing import Any
 from qinqing.accounts.models import Role
 from qinqing.common.workdays import SHANGHAI
 from qinqing.demo import data
+from qinqing.demo.bulk import insert
 from qinqing.demo.context import DemoContext
 from qinqing.directory.models import Audience, FirmSize, Region
 from qinqing.notices.models import Kind, Notice, Receipt, State
 
-BATCH = 2000
+NOTES = ["走访时当面解读", "电话联系后上门讲解", "在网格座谈会上逐条讲解"]
+# a receipt as a tuple for ``bulk.insert`` (no model instance per row)
+RECEIPT = (
+    "notice_id",
+    "enterprise_id",
+    "first_read_at",
+    "first_reader_id",
+    "explained_at",
+    "explained_by_id",
+    "explained_note",
+)
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -185,7 +197,7 @@ def write(ctx: DemoContext) -> dict[str, int]:
         },
     ]
     notices: list[Notice] = []
-    receipts: list[Receipt] = []
+    receipts: list[tuple[Any, ...]] = []
     for spec in specs:
         writer = author[spec["author"]]
         if writer is None:
@@ -222,19 +234,21 @@ def write(ctx: DemoContext) -> dict[str, int]:
         if written is None:
             continue
         published = spec["published"]
+        unread = spec.get("unread", set())
         for firm in spec["firms"]:
-            r = Receipt(notice=written, enterprise=firm)
-            if firm.uscc not in spec.get("unread", set()) and rng.random() < spec["read"]:
-                r.first_read_at = min(
-                    published + timedelta(minutes=rng.randint(5, 60 * 24 * 6)), limit
+            if firm.uscc not in unread and rng.random() < spec["read"]:
+                read_at = min(published + timedelta(minutes=rng.randint(5, 60 * 24 * 6)), limit)
+                reader = readers.get(firm.uscc)
+                receipts.append(
+                    (written.pk, firm.pk, read_at, reader.pk if reader else None, None, None, "")
                 )
-                r.first_reader = readers.get(firm.uscc)
             elif rng.random() < spec["explained"] and firm.grid_id in stewards:
-                r.explained_at = min(published + timedelta(hours=rng.randint(20, 24 * 9)), limit)
-                r.explained_by = stewards[firm.grid_id]
-                r.explained_note = rng.choice(
-                    ["走访时当面解读", "电话联系后上门讲解", "在网格座谈会上逐条讲解"]
+                explained_at = min(published + timedelta(hours=rng.randint(20, 24 * 9)), limit)
+                note = rng.choice(NOTES)
+                receipts.append(
+                    (written.pk, firm.pk, None, None, explained_at, stewards[firm.grid_id].pk, note)
                 )
-            receipts.append(r)
-    Receipt.objects.bulk_create(receipts, batch_size=BATCH)
+            else:
+                receipts.append((written.pk, firm.pk, None, None, None, None, ""))
+    insert(Receipt, RECEIPT, receipts)
     return {"notices": len(notices), "notice receipts": len(receipts)}

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import OperationalError, ProgrammingError
+from django.utils import timezone
 
 from qinqing.demo import data
 from qinqing.demo.accounts import account_rows, render_table
-from qinqing.demo.loader import DemoDataExists, existing_data, load
+from qinqing.demo.loader import DemoDataExists, LoadResult, existing_data, load
 
 
 class Command(BaseCommand):
+    # What the last `load` wrote, and for which moment: read by a caller that passes its own
+    # instance to ``call_command`` (the tests' shared demo load).
+    result: LoadResult | None = None
+    now: datetime | None = None
+
     help = (
         "The synthetic Ningbo dataset: `demo load [--seed N] [--if-empty]` loads it into an "
         "empty database; `demo accounts` prints the demo accounts and their password."
@@ -71,11 +78,13 @@ class Command(BaseCommand):
                 "如只想在空库时载入，请加 --if-empty。"
             )
         started = time.perf_counter()
+        self.now = timezone.now()
         try:
-            result = load(seed=seed, progress=verbosity > 0)
+            result = load(seed=seed, progress=verbosity > 0, now=self.now)
         except DemoDataExists as exc:  # another process loaded meanwhile
             raise CommandError(f"数据库不为空：{exc}。") from exc
         seconds = time.perf_counter() - started
+        self.result = result
         self.stdout.write(
             self.style.SUCCESS(
                 f"已载入宁波演示数据（种子 {result.seed}，用时 {seconds:.1f} 秒）："
