@@ -98,3 +98,25 @@ def test_the_chamber_submit_page_offers_only_consenting_members(client, world, l
     client.force_login(liaison)
     body = client.get("/demands/new/chamber/").content.decode()
     assert world.firm_a.name in body and world.firm_b.name not in body
+
+
+def test_the_submit_forms_read_the_consents_once_however_many_firms(
+    client, world, chamber, liaison, django_assert_max_num_queries
+) -> None:
+    from ..factories import EnterpriseFactory
+
+    for n in range(30):
+        firm = EnterpriseFactory(name=f"古林会员企业{n}", grid=world.grid_a)
+        ChamberMembership.objects.create(chamber=chamber, enterprise=firm)
+        ChamberConsent.objects.create(chamber=chamber, enterprise=firm, granted_at=timezone.now())
+    client.force_login(world.users["coordinator"])
+    with django_assert_max_num_queries(15):
+        body = client.get("/demands/new/chamber/").content.decode()
+    assert world.firm_a.name in body and "古林会员企业29" in body
+    assert world.firm_b.name not in body  # a member without consent
+    with django_assert_max_num_queries(15):
+        assert "古林会员企业29" in client.get("/demands/new/phone/").content.decode()
+    client.force_login(liaison)
+    with django_assert_max_num_queries(15):
+        body = client.get("/demands/new/chamber/").content.decode()
+    assert "古林会员企业29" in body and world.firm_b.name not in body

@@ -59,7 +59,7 @@ from .forms import (
     TimelineNoteForm,
 )
 from .models import Assist, Attachment, Channel, Demand, Extension
-from .permissions import REGION_READERS, is_staff_of_demand, submit_channels
+from .permissions import REGION_READERS, ConsentLookup, is_staff_of_demand, submit_channels
 from .workflow import (
     OPEN_STATES,
     Action,
@@ -444,10 +444,11 @@ def overview(request: HttpRequest) -> HttpResponse:
 # --- submitting ------------------------------------------------------------------------------
 def _submittable(user: Any, channel: str) -> list[Enterprise]:
     """The firms ``user`` may raise a demand for through ``channel`` (permissions decide)."""
+    consents = ConsentLookup()
     return [
         e
         for e in enterprises_visible_to(user).order_by("name", "pk")
-        if channel in submit_channels(user, e)
+        if channel in submit_channels(user, e, consents=consents)
     ]
 
 

@@ -34,7 +34,7 @@ from qinqing.common.spreadsheet import xlsx_response
 from qinqing.common.workdays import SHANGHAI
 from qinqing.demands.forms import category_choices
 from qinqing.demands.models import Category
-from qinqing.demands.permissions import submit_channels
+from qinqing.demands.permissions import ConsentLookup, submit_channels
 from qinqing.demands.selectors import categories_active
 from qinqing.directory.models import Chamber, Department, Enterprise, Pairing, Region
 
@@ -597,7 +597,8 @@ def _follow_up_form(meeting: Meeting, data: Any = None) -> FollowUpForm:
 def _demand_firms(user: Any, meeting: Meeting) -> list[Enterprise]:
     """Invited firms for which the organiser may raise a demand (steward/phone channel)."""
     firms = Enterprise.objects.filter(invitations__meeting=meeting).select_related("grid")
-    return [e for e in firms.order_by("name", "pk") if submit_channels(user, e)]
+    consents = ConsentLookup()
+    return [e for e in firms.order_by("name", "pk") if submit_channels(user, e, consents=consents)]
 
 
 def _demand_form(

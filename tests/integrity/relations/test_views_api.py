@@ -137,3 +137,17 @@ def test_the_import_reports_bad_rows_by_excel_row_and_creates_candidates(
     assert FirmRelation.objects.filter(enterprise=world.firm_b, person__name="王強").exists()
     assert MatchCandidate.objects.filter(state="pending").exists()  # 赵敏, 王強 vs known rows
     assert not Person.objects.filter(name="张三").exists()
+
+
+def test_an_official_sees_relatives_recorded_by_a_supervisor_without_dead_links(
+    client: Any, family: Family
+) -> None:
+    import re
+
+    client.force_login(family.cases.handler)
+    page = client.get(f"/relations/people/{family.official.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200 and family.daughter.name in text
+    assert f"/relations/people/{family.daughter.pk}/" not in text
+    for href in set(re.findall(r'href="(/relations/people/\d+/)"', text)):
+        assert client.get(href).status_code == 200, href

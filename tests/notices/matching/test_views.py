@@ -124,3 +124,18 @@ def test_the_api_confirms_and_refuses_another_firms_side(client, market: Market)
 def _bearer(user) -> dict[str, str]:
     _token, raw = token_issue(user=user)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@pytest.mark.parametrize("role", ["enterprise", "steward", "coordinator", "supervisor"])
+def test_every_tab_of_the_matching_pages_opens_for_the_role_that_sees_it(
+    client, world, role: str
+) -> None:
+    import re
+
+    client.force_login(world.users[role])
+    page = client.get("/matching/").content.decode()
+    tabs = re.search(r'<nav class="m-tabs".*?</nav>', page, re.S)
+    assert tabs
+    for href in re.findall(r'href="([^"]+)"', tabs.group(0)):
+        href = href.replace("&amp;", "&")
+        assert client.get(href).status_code == 200, href

@@ -95,13 +95,20 @@ def _person_page(
             user=person.user, enterprise_ids=sel.contact_firm_ids(person.user_id)
         )
     highlight = {(n.kind, n.id) for p in conflicts for n in p.nodes}
+    relations = sel.person_relations(person)
+    # link only the people the reader may open (an official sees the relatives they declared)
+    others = {r.to_person_id for r in relations} | {r.from_person_id for r in relations}
+    openable = set(
+        sel.people_visible_to(request.user).filter(pk__in=others).values_list("pk", flat=True)
+    )
     return render(
         request,
         "relations/person_detail.html",
         _ctx(
             request,
             person=person,
-            relations=sel.person_relations(person),
+            relations=relations,
+            openable=openable,
             firms=sel.firm_relations(person),
             contacts=sel.platform_contacts(person),
             conflicts=conflicts,
