@@ -24,6 +24,7 @@ from qinqing.common.errors import NotPermitted, ServiceError
 from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.selectors import enterprises_visible_to
+from qinqing.integrity.relations.services import ConflictOfInterest
 
 from . import attachments, selectors, services
 from .models import Assist, Attachment, Category, Channel, Demand, DemandEvent, Extension
@@ -195,6 +196,11 @@ class ActionIn(Schema):
     department_id: int | None = None
     satisfaction: str = ""
     rating: int | None = None
+    override_reason: str = Field(
+        "",
+        max_length=2000,
+        description="办理人与企业存在关联（409，利益冲突）时，仍须本人办理的理由；理由报送监督员",
+    )
 
 
 class NoteIn(Schema):
@@ -490,21 +496,31 @@ def demand_create(request: HttpRequest, body: DemandIn) -> tuple[int, dict[str, 
 @router.post(
     "/{demand_id}/actions",
     response={200: DemandDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-    summary="办理操作（派单、受理、答复、评价等），须带上所见的版本号；版本过期返回409",
+    summary="办理操作（派单、受理、答复、评价等），须带上所见的版本号；版本过期返回409；"
+    "办理人与企业存在利益冲突时返回409（field_errors 给出关系路径和预警编号），"
+    "附 override_reason 可说明理由后继续",
 )
 def demand_action(request: HttpRequest, demand_id: int, body: ActionIn) -> dict[str, Any]:
     user = _user(request)
     demand = _visible(user, demand_id)
-    moved = services.demand_act(
-        actor=user,
-        demand_id=demand.pk,
-        action=body.action.value,
-        version=body.version,
-        note=body.note,
-        department_id=body.department_id,
-        satisfaction=body.satisfaction,
-        rating=body.rating,
-    )
+    try:
+        moved = services.demand_act(
+            actor=user,
+            demand_id=demand.pk,
+            action=body.action.value,
+            version=body.version,
+            note=body.note,
+            department_id=body.department_id,
+            satisfaction=body.satisfaction,
+            rating=body.rating,
+            override_reason=body.override_reason,
+        )
+    except ConflictOfInterest as exc:
+        exc.field_errors = {
+            "override_reason": [p.describe() for p in exc.paths],
+            "alert_id": [str(exc.alert.pk)],
+        }
+        raise
     return _detail(user, moved)
 
 

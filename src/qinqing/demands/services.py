@@ -291,8 +291,12 @@ def demand_act(
     satisfaction: str = "",
     rating: int | None = None,
     at: datetime | None = None,
+    override_reason: str = "",
 ) -> Demand:
-    """Move a case one step along TRANSITIONS, with that step's effects on its timers."""
+    """Move a case one step along TRANSITIONS, with that step's effects on its timers.
+
+    A handler linked to the firm in the conflict graph is refused (``ConflictOfInterest``,
+    with the path) unless ``override_reason`` says why they act all the same."""
     demand = _locked(demand_id, version)
     step = TRANSITIONS.get((demand.state, action))
     if step is None:
@@ -302,7 +306,9 @@ def demand_act(
     target, allowed = step
     if not allowed(actor, demand):
         raise NotPermitted(_("您没有执行此操作的权限。"))
-    demand_handling_check(actor=actor, demand=demand, action=action)  # relations: conflicts
+    demand_handling_check(  # relations: conflicts
+        actor=actor, demand=demand, action=action, override_reason=override_reason
+    )
     note = (note or "").strip()
     if action in REQUIRES_NOTE and not note:
         raise ServiceError(str(REQUIRES_NOTE[action]), field_errors={"note": [_("必填。")]})

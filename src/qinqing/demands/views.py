@@ -43,6 +43,7 @@ from qinqing.directory.selectors import (
     enterprises_visible_to,
     regions_all,
 )
+from qinqing.integrity.relations.services import ConflictOfInterest
 
 from . import attachments, selectors, services
 from .forms import (
@@ -578,6 +579,23 @@ class Panel:
     multipart: bool = False
 
 
+@dataclass
+class Blocked:
+    """An action refused for a conflict of interest: the path, the alert to recuse on, and
+    the action with what was typed, to retry with a reason."""
+
+    action: str
+    label: str
+    message: str
+    paths: list[str]
+    alert_id: int
+    form: forms.Form | None
+
+
+#: the longest reason for going on despite a conflict (as the alert keeps it)
+OVERRIDE_MAX = 2000
+
+
 def _action_form(action: str, *, user: Any, demand: Demand, data: Any = None) -> forms.Form | None:
     prefix = action
     if action in (Action.DISPATCH, Action.TRANSFER):
@@ -737,6 +755,7 @@ def _detail(
     bound: dict[str, forms.Form] | None = None,
     error: str = "",
     status: int = 200,
+    conflict: Blocked | None = None,
 ) -> HttpResponse:
     user = request.user
     demand = _visible(user, demand_id)
@@ -791,6 +810,8 @@ def _detail(
             "attachments": attachments.attachments_of(demand),
             "error": error,
             "unsent": unsent,
+            "conflict": conflict,
+            "override_max": OVERRIDE_MAX,
         },
         status=status,
     )
@@ -832,6 +853,8 @@ def act(request: HttpRequest, demand_id: int) -> HttpResponse:
     data: dict[str, Any] = form.cleaned_data if form is not None else {}
     department = data.get("department")
     version = _int(request.POST.get("version"))
+    # given only when retrying after a conflict of interest was found (see Blocked)
+    override_reason = str(request.POST.get("override_reason", "")).strip()[:OVERRIDE_MAX]
     try:
         services.demand_act(
             actor=request.user,
@@ -842,7 +865,19 @@ def act(request: HttpRequest, demand_id: int) -> HttpResponse:
             department_id=department.pk if department is not None else None,
             satisfaction=data.get("satisfaction", ""),
             rating=data.get("rating"),
+            override_reason=override_reason,
         )
+    except ConflictOfInterest as exc:
+        blocked = Blocked(
+            action=action,
+            label=str(BUTTON_LABELS.get(Action(action), Action(action).label)),
+            message=exc.message,
+            paths=[p.describe() for p in exc.paths],
+            alert_id=exc.alert.pk,
+            form=form,
+        )
+        bound = {key: form} if form is not None else None
+        return _detail(request, demand.pk, bound=bound, conflict=blocked, status=exc.status)
     except ServiceError as exc:
         return _failed(request, demand.pk, key, form, exc)
     messages.success(

@@ -566,8 +566,11 @@ def alert_decide(*, actor: Any, alert_id: int, recuse: bool, reason: str = "") -
 HANDLING_ACTIONS = {"accept", "start", "wait_firm", "resume", "reply"}
 
 
-def demand_handling_check(*, actor: Any, demand: Any, action: str) -> None:
-    """Called by ``demands.services.demand_act``: a handler acting on a firm's demand."""
+def demand_handling_check(
+    *, actor: Any, demand: Any, action: str, override_reason: str = ""
+) -> None:
+    """Called by ``demands.services.demand_act``: a handler acting on a firm's demand (with
+    the handler's reason to go on despite a conflict, if they gave one)."""
     from qinqing.demands.workflow import is_handler_of_department
 
     if actor is None or action not in HANDLING_ACTIONS:
@@ -578,6 +581,7 @@ def demand_handling_check(*, actor: Any, demand: Any, action: str) -> None:
         official=actor,
         enterprise_ids=[demand.enterprise_id],
         context=f"demand:{demand.number}",
+        override_reason=override_reason,
     )
 
 
