@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def sample_lists(world: World) -> None:
     load_sample()
-    load_sample("clean_checklist.json")
+    load_sample("clean_checklist.yaml")
 
 
 def test_an_officials_filing_is_rejected_as_prohibited_with_the_item_cited(
