@@ -466,6 +466,26 @@ def test_a_department_name_cannot_escape_the_chart() -> None:
     assert "<script" not in svg and "<!--" not in svg
 
 
+def test_a_chart_is_drawn_once_for_the_same_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qinqing.demands import charts
+
+    drawn: list[str] = []
+    real = charts._monthly_chart
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        drawn.append(kwargs["title"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "_monthly_chart", counting)
+    rows = [statistics.MonthFigures(date(2026, 3, 1), date(2026, 3, 31), 7, 5)]
+    first = monthly_chart(rows, title="每月收件（缓存）", received="收件", on_time="按期")
+    again = monthly_chart(rows, title="每月收件（缓存）", received="收件", on_time="按期")
+    assert first == again and len(drawn) == 1
+    rows[0].received = 8  # other figures: drawn anew
+    assert monthly_chart(rows, title="每月收件（缓存）", received="收件", on_time="按期") != first
+    assert len(drawn) == 2
+
+
 # --- the pieces -----------------------------------------------------------------------------
 
 

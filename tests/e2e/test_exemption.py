@@ -47,7 +47,8 @@ def test_an_official_applies_a_supervisor_decides_and_the_anonymised_case_is_pub
     sup.locator("#queue").get_by_role("link", name=application.number).click()
     sup.get_by_role("button", name="受理并指定审查人").click()
     expect(sup.get_by_text("已受理。")).to_be_visible()
-    expect(sup.locator("#checks")).to_contain_text("该项核查暂不可用")
+    expect(sup.locator("#checks")).to_contain_text("此前查实的举报")
+    expect(sup.locator("#checks")).not_to_contain_text("该项核查暂不可用")
     form = sup.locator("#assess-form")
     for text in (
         "因缺乏经验、先行先试出现的失误",

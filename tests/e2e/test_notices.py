@@ -69,3 +69,25 @@ def test_a_coordinator_publishes_a_notice_and_a_steward_sees_who_has_not_read_it
 
     page.reload()
     expect(page.locator("#receipt-summary tfoot")).to_contain_text("1")
+
+
+def test_the_notice_form_fits_a_phone_even_with_long_region_names(
+    new_page: PageFactory, live_server: LiveServer, world: World, password: str
+) -> None:
+    from qinqing.directory.models import RegionLevel
+    from tests.factories import RegionFactory
+
+    RegionFactory(
+        code="330203101009",
+        name="古林镇工业园区第二党群服务中心联系片区社区",
+        level=RegionLevel.COMMUNITY,
+        parent=world.town,
+    )
+    phone = new_page(PHONE)
+    login(phone, live_server, "supervisor", password)
+    phone.goto(f"{live_server.url}/notices/new/")
+    expect(phone.get_by_label("区域")).to_be_visible()
+    scroll_width, inner_width = phone.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_width <= inner_width + 1

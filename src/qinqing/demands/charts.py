@@ -9,13 +9,15 @@ comments and no namespace other than SVG's own.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -110,6 +112,25 @@ def _style_axes(axes: Any) -> None:
     axes.set_axisbelow(True)
 
 
+#: how long a drawn chart is kept for the same figures (drawing one takes about half a second)
+CHART_CACHE_SECONDS = 3600
+
+
+def cached_svg(kind: str, inputs: Any, draw: Callable[[], SafeString]) -> SafeString:
+    """The chart ``draw()`` returns, drawn once for the same ``inputs`` (figures, titles and
+    labels, whose ``repr`` is digested into the cache key with the language) and then taken
+    from the cache."""
+    from django.utils.translation import get_language
+
+    digest = hashlib.sha256(repr((get_language(), inputs)).encode()).hexdigest()
+    cache_key = f"chart:{kind}:{digest}"
+    svg = cache.get(cache_key)
+    if svg is None:
+        svg = str(draw())
+        cache.set(cache_key, svg, CHART_CACHE_SECONDS)
+    return mark_safe(svg)  # our own SVG, its text escaped when drawn
+
+
 def monthly_chart(
     months: Sequence[MonthFigures],
     *,
@@ -121,8 +142,11 @@ def monthly_chart(
     """Grouped bars per month: cases received and, of them, resolved on time."""
     import matplotlib as mpl
 
-    with mpl.rc_context(_settings()):
-        return _monthly_chart(months, title=title, received=received, on_time=on_time, key=key)
+    def draw() -> SafeString:
+        with mpl.rc_context(_settings()):
+            return _monthly_chart(months, title=title, received=received, on_time=on_time, key=key)
+
+    return cached_svg("monthly", (list(months), title, received, on_time, key), draw)
 
 
 def _monthly_chart(
@@ -161,8 +185,11 @@ def rate_bars(items: Sequence[tuple[str, float]], *, title: str, key: str = "rat
     """Horizontal bars of percentages (0–100), one per named item, top to bottom."""
     import matplotlib as mpl
 
-    with mpl.rc_context(_settings()):
-        return _rate_bars(items, title=title, key=key)
+    def draw() -> SafeString:
+        with mpl.rc_context(_settings()):
+            return _rate_bars(items, title=title, key=key)
+
+    return cached_svg("rates", (list(items), title, key), draw)
 
 
 def _rate_bars(items: Sequence[tuple[str, float]], *, title: str, key: str) -> SafeString:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django.utils.safestring import SafeString
 
-from qinqing.demands.charts import _figure, _settings, _style_axes, _svg
+from qinqing.demands.charts import _figure, _settings, _style_axes, _svg, cached_svg
 
 from .selectors import Figures
 
@@ -17,6 +17,16 @@ def trend_chart(
     rows: Sequence[Figures], *, title: str, labels: tuple[str, str, str], key: str = "trend"
 ) -> SafeString:
     """Lines of the operating share, staff return rate and reporting rate per period (%)."""
+    return cached_svg(
+        "emergency-trend",
+        (list(rows), title, labels, key),
+        lambda: _trend_chart(rows, title=title, labels=labels, key=key),
+    )
+
+
+def _trend_chart(
+    rows: Sequence[Figures], *, title: str, labels: tuple[str, str, str], key: str
+) -> SafeString:
     import matplotlib as mpl
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
