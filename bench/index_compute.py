@@ -6,9 +6,10 @@ Usage:  .venv/bin/python bench/index_compute.py [--runs 3] [--draws 1000] [--per
 
 Loads the demo into a temporary SQLite database (not timed), then, in this process, takes the
 median of ``--runs`` runs of: the plain SQL (one GROUP BY per source table, the same counts
-the index reads); the index's facts alone (the ORM aggregations of ``index.builtin``); the
-whole computation (facts, roll-up, checks, normalisation, aggregation, Monte Carlo) at each
-level. Figures go to docs/benchmarks.md by hand.
+the index reads, every source of the method); the index's facts alone (every source's
+``index_facts``); the engine alone (checks, normalisation, aggregation, Monte Carlo on
+inputs already built); the whole computation (facts, roll-up, engine) at each level. The
+machine's load average is printed with the figures. Figures go to docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -51,13 +52,14 @@ def load_demo(var: str) -> None:
 
 
 def plain_sql(start: date, end: date) -> int:
-    """The raw counts of the index in plain SQL, grouped by grid/region path."""
+    """The raw counts of the index in plain SQL, grouped by grid/region path: one GROUP BY per
+    source table over the half-open days [start, end), every source the method reads."""
     from django.db import connection
 
     from qinqing.common.workdays import SHANGHAI
 
     first = datetime.combine(start, dtime.min, tzinfo=SHANGHAI)
-    after = datetime.combine(end + timedelta(days=1), dtime.min, tzinfo=SHANGHAI)
+    after = datetime.combine(end, dtime.min, tzinfo=SHANGHAI)
     queries = [
         (
             "SELECT region_path, count(*),"
@@ -86,7 +88,7 @@ def plain_sql(start: date, end: date) -> int:
             "SELECT g.path, count(DISTINCT v.enterprise_id) FROM outreach_visit v"
             " JOIN directory_enterprise e ON e.id = v.enterprise_id"
             " JOIN directory_region g ON g.id = e.grid_id"
-            " WHERE v.visited_on >= %s AND v.visited_on <= %s GROUP BY g.path",
+            " WHERE v.visited_on >= %s AND v.visited_on < %s GROUP BY g.path",
             [start, end],
         ),
         (
@@ -94,7 +96,7 @@ def plain_sql(start: date, end: date) -> int:
             " JOIN directory_pairing p ON p.id = c.pairing_id"
             " JOIN directory_enterprise e ON e.id = p.enterprise_id"
             " JOIN directory_region g ON g.id = e.grid_id"
-            " WHERE c.contacted_on >= %s AND c.contacted_on <= %s GROUP BY g.path",
+            " WHERE c.contacted_on >= %s AND c.contacted_on < %s GROUP BY g.path",
             [start, end],
         ),
         (
@@ -108,6 +110,60 @@ def plain_sql(start: date, end: date) -> int:
             " ON g.id = e.grid_id GROUP BY g.path",
             [],
         ),
+        (
+            # survey answers: the histogram of each tagged scale question per town
+            "SELECT r.path, q.tag, a.number, count(*) FROM consultation_answer a"
+            " JOIN consultation_question q ON q.id = a.question_id"
+            " JOIN consultation_response p ON p.id = a.response_id"
+            " JOIN consultation_survey s ON s.id = p.survey_id"
+            " JOIN directory_region r ON r.id = p.region_id"
+            " WHERE q.tag <> '' AND q.kind IN ('scale', 'matrix') AND a.number IS NOT NULL"
+            " AND s.status IN ('published', 'closed') AND s.closes_on >= %s"
+            " AND s.closes_on < %s GROUP BY r.path, q.tag, a.number",
+            [start, end],
+        ),
+        (
+            "SELECT r.path, count(*), sum(CASE WHEN n.published_at < n.effective_on"
+            " THEN 1 ELSE 0 END) FROM notices_notice n JOIN directory_region r"
+            " ON r.id = n.author_region_id WHERE n.kind = 'policy'"
+            " AND n.state IN ('published', 'withdrawn') AND n.published_at >= %s"
+            " AND n.published_at < %s GROUP BY r.path",
+            [first, after],
+        ),
+        (
+            "SELECT r.path, count(*), sum(CASE WHEN f.outcome = 'prohibited' THEN 1 ELSE 0"
+            " END) FROM integrity_filing f JOIN directory_region r ON r.id = f.region_id"
+            " WHERE f.contact_date >= %s AND f.contact_date < %s GROUP BY r.path",
+            [start, end],
+        ),
+        (
+            "SELECT g.path, count(*) FROM integrity_cleanassessment c"
+            " JOIN directory_enterprise e ON e.id = c.enterprise_id"
+            " JOIN directory_region g ON g.id = e.grid_id WHERE c.status = 'recognised'"
+            " AND c.valid_from <= %s AND c.valid_until >= %s GROUP BY g.path",
+            [end, end],
+        ),
+        (
+            "SELECT region_path, count(*) FROM reports_report"
+            " WHERE received_at >= %s AND received_at < %s GROUP BY region_path",
+            [first, after],
+        ),
+        (
+            "SELECT region_path, count(*), sum(CASE WHEN serious THEN 1 ELSE 0 END)"
+            " FROM reports_report WHERE outcome = 'substantiated' AND concluded_at >= %s"
+            " AND concluded_at < %s GROUP BY region_path",
+            [first, after],
+        ),
+        (
+            "SELECT region_path, count(*) FROM exemption_application"
+            " WHERE submitted_at >= %s AND submitted_at < %s GROUP BY region_path",
+            [first, after],
+        ),
+        (
+            "SELECT region_path, count(*) FROM exemption_application"
+            " WHERE decided_at >= %s AND decided_at < %s GROUP BY region_path",
+            [first, after],
+        ),
     ]
     rows = 0
     with connection.cursor() as cursor:
@@ -117,13 +173,16 @@ def plain_sql(start: date, end: date) -> int:
     return rows
 
 
-def median_time(function: Callable[[], Any], runs: int) -> float:
-    times = []
+def median_time(function: Callable[[], Any], runs: int) -> tuple[float, float]:
+    """Median wall-clock and median CPU time (this process; SQLite runs in it) of ``runs``
+    calls. On a machine shared with other work the CPU time is the steadier figure."""
+    walls, cpus = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -147,7 +206,7 @@ def main() -> None:
         from django.db import connection
 
         from qinqing.directory.models import Region
-        from qinqing.index import builtin, compute
+        from qinqing.index import compute, engine, sources
         from qinqing.index.method import load
 
         method = load()
@@ -157,44 +216,51 @@ def main() -> None:
             if args.period
             else compute.HalfYear.containing(today).previous()
         )
-        end = min(period.end, today)
+        # the sources read half-open days: up to the day after the last one
+        end = min(period.end, today) + timedelta(days=1)
+        load_before = os.getloadavg()
         print(
             f"period {period.key}, {args.draws} draws, median of {args.runs} runs", file=sys.stderr
         )
+        rows, available = sources.collect(method, start=period.start, end=end)
         results = {
             "plain SQL aggregation": median_time(lambda: plain_sql(period.start, end), args.runs),
-            "index facts (ORM aggregations)": median_time(
-                lambda: (
-                    builtin.demand_facts(start=period.start, end=end),
-                    builtin.outreach_facts(start=period.start, end=end),
-                    builtin.directory_facts(start=period.start, end=end),
-                ),
-                args.runs,
+            "index facts (every source)": median_time(
+                lambda: sources.collect(method, start=period.start, end=end), args.runs
             ),
         }
         for level in ("district", "town"):
-            results[f"index, {level} level, {args.draws} draws"] = median_time(
-                lambda level=level: compute.compute(
-                    period=period.key, level=level, method=method, draws=args.draws, today=today
-                ),
-                args.runs,
-            )
-            results[f"index, {level} level, 0 draws"] = median_time(
-                lambda level=level: compute.compute(
-                    period=period.key, level=level, method=method, draws=0, today=today
-                ),
-                args.runs,
-            )
+            units, parents = compute.regions_of(level)
+            inputs = compute.build_inputs(method, units, parents, rows, available)
+            for draws in (args.draws, 0):
+                settings = engine.Settings.of(method, draws=draws)
+                results[f"engine alone, {level} level, {draws} draws"] = median_time(
+                    lambda inputs=inputs, settings=settings: engine.run(inputs, settings),
+                    args.runs,
+                )
+            for draws in (args.draws, 0):
+                results[f"whole index, {level} level, {draws} draws"] = median_time(
+                    lambda level=level, draws=draws: compute.compute(
+                        period=period.key, level=level, method=method, draws=draws, today=today
+                    ),
+                    args.runs,
+                )
         towns = Region.objects.filter(level=3).count()
         districts = Region.objects.filter(level=2).count()
         base = results["plain SQL aggregation"]
         print(
-            f"{districts} districts, {towns} towns; Python {platform.python_version()}, "
+            f"{districts} districts, {towns} towns, {len(rows)} fact rows; "
+            f"Python {platform.python_version()}, "
             f"{connection.vendor} {getattr(connection.Database, 'sqlite_version', '')}, "
-            f"{os.cpu_count()} CPUs"
+            f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after"
         )
-        for name, seconds in results.items():
-            print(f"{name:45s} {seconds * 1000:9.1f} ms   {seconds / base:6.1f} × plain SQL")
+        print(f"{'':45s} {'wall':>9s}      {'ratio':>6s}   {'CPU':>9s}      {'ratio':>6s}")
+        for name, (wall, cpu) in results.items():
+            print(
+                f"{name:45s} {wall * 1000:9.1f} ms   {wall / base[0]:5.2f}×   "
+                f"{cpu * 1000:9.1f} ms   {cpu / base[1]:5.2f}×"
+            )
     finally:
         if not args.var:
             shutil.rmtree(var, ignore_errors=True)

@@ -33,9 +33,12 @@ def test_the_public_ranking_page_and_a_region_page_render_with_charts(
     page.goto(f"{live_server.url}/index/2026H1/town/")
     expect(page.locator("h1")).to_contain_text("亲清健康指数")
     expect(page.locator("#ix-ranking tbody tr")).to_have_count(2)
-    for chart in ("ranking", "scatter", "trend", "heatmap"):
+    for chart in ("ranking", "scatter", "trend", "heatmap", "be"):
         expect(page.locator(f"#ix-chart-{chart} svg")).to_be_visible()
     expect(page.get_by_text("数据源未建成", exact=False).first).to_be_visible()
+    expect(page.locator("#ix-chart-be svg")).to_have_attribute(
+        "aria-label", "营商环境各维度得分与 95% 置信区间"
+    )
     page.get_by_role("link", name="古林镇").click()
     expect(page.locator("h1")).to_have_text("古林镇")
     expect(page.locator("#ix-chart-goalposts svg")).to_be_visible()

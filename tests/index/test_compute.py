@@ -94,8 +94,8 @@ def test_a_small_survey_sample_is_shrunk_towards_the_district(world: Any) -> Non
         for c in snap["cells"]
         if c["region"] == "330203102" and c["indicator"] == "closeness_survey"
     )
-    # district mean (5·1 + 35·5)/40 = 4.5; shrunk (5·1 + 15·4.5)/20 = 3.625
-    assert cell["raw"] == 1.0 and cell["shrunk"] and cell["value"] == pytest.approx(3.625)
+    # district mean (5·1 + 35·5)/40 = 4.5; minimum 40 answers: (5·1 + 35·4.5)/40 = 4.0625
+    assert cell["raw"] == 1.0 and cell["shrunk"] and cell["value"] == pytest.approx(4.0625)
 
 
 def test_a_town_without_answers_takes_the_district_value_flagged_imputed(world: Any) -> None:

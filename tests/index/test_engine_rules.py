@@ -184,3 +184,50 @@ def test_rank_normalisation_matches_the_definition_with_ties_and_gaps(values: li
         r = 1 + (seen < v).sum() + ((seen == v).sum() - 1) / 2
         expected = (r - 1) / (len(seen) - 1) * 100 if len(seen) > 1 else 50.0
         assert y[i] == pytest.approx(expected)
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from([1.0, 2.0, 2.0, 5.5, 9.0, math.nan]), min_size=6, max_size=6),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_ranks_of_a_whole_matrix_match_counting_the_higher_scores(rows: list[list[float]]) -> None:
+    scores = np.array(rows)
+    ranks = engine.competition_ranks(scores)
+    for d, row in enumerate(rows):
+        for u, v in enumerate(row):
+            if math.isnan(v):
+                assert math.isnan(ranks[d, u])
+            else:
+                assert ranks[d, u] == 1 + sum(1 for w in row if not math.isnan(w) and w > v)
+
+
+@given(
+    st.lists(st.integers(1, 9), min_size=1, max_size=60),
+    st.sampled_from([0.0, 0.05, 0.25, 0.5, 0.9, 0.95, 1.0]),
+)
+def test_rank_quantiles_by_counting_equal_numpys_inverted_cdf(ranks: list[int], q: float) -> None:
+    r = np.array(ranks, dtype=float)[:, None]
+    expected = np.quantile(r, q, axis=0, method="inverted_cdf")
+    assert engine.rank_quantiles(r, (q,))[0].tolist() == expected.tolist()
+
+
+def test_rank_quantiles_leave_out_draws_without_a_rank() -> None:
+    r = np.array([[1.0, NAN], [3.0, NAN], [2.0, NAN], [NAN, NAN]])
+    got = engine.rank_quantiles(r, (0.05, 0.5, 0.95))
+    assert got[:, 0].tolist() == [1.0, 2.0, 3.0] and np.isnan(got[:, 1]).all()
+
+
+def test_the_segmented_group_mean_equals_the_membership_product() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.uniform(0, 100, (50, 7, 6))
+    y[rng.uniform(size=y.shape) < 0.2] = NAN
+    w = rng.uniform(0.5, 1.5, (50, 6))
+    contiguous = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1], [0, 0, 1.0]])
+    scattered = contiguous[[0, 2, 1, 3, 4, 5]]
+    assert engine._contiguous(contiguous) is not None and engine._contiguous(scattered) is None
+    fast = engine.weighted_mean(y, w, contiguous)
+    slow = engine.weighted_mean(y[..., [0, 2, 1, 3, 4, 5]], w[..., [0, 2, 1, 3, 4, 5]], scattered)
+    assert np.allclose(fast, slow, equal_nan=True)

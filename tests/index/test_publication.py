@@ -118,8 +118,21 @@ def test_the_public_ranking_page_shows_scores_intervals_and_charts(
         response = client.get("/index/2026H1/town/")
     page = response.content.decode()
     assert response.status_code == 200
-    assert "古林镇" in page and "高桥镇" in page and page.count("<svg") >= 4
+    assert "古林镇" in page and "高桥镇" in page and page.count("<svg") >= 5
     assert "数据源未建成" in page
+    # the business-environment index has its chart beside the table
+    chart = page[page.index('id="ix-chart-be"') :]
+    assert chart.index('aria-label="营商环境各维度得分与 95% 置信区间"') < chart.index("</svg>")
+
+
+def test_a_period_without_survey_answers_says_so_instead_of_a_chart(
+    world: Any, client: Client
+) -> None:
+    with sources.override(**{**ALL_FAKE, "consultation": lambda *, start, end: []}):
+        _run(world)
+        services.publish(actor=world.users["supervisor"], run_id=ComputeRun.objects.get().pk)
+    page = client.get("/index/2026H1/town/").content.decode()
+    assert 'id="ix-be-none"' in page and 'id="ix-chart-be"' not in page
 
 
 def test_the_region_page_shows_indicators_against_goalposts(

@@ -9,7 +9,7 @@ visits or contacts; the loops below run over the groups the database returned.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import Count, F, Func, IntegerField, Q, Sum
@@ -25,8 +25,9 @@ Row = tuple[str, str, float, float]
 
 
 def _moments(start: date, end: date) -> tuple[datetime, datetime]:
+    """The half-open days [start, end) as moments in Asia/Shanghai."""
     first = datetime.combine(start, time.min, tzinfo=SHANGHAI)
-    after = datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+    after = datetime.combine(end, time.min, tzinfo=SHANGHAI)
     return first, after
 
 
@@ -134,7 +135,7 @@ def outreach_facts(*, start: date, end: date) -> list[Row]:
     first, after = _moments(start, end)
     rows: list[Row] = []
     visited = (
-        Visit.objects.filter(visited_on__gte=start, visited_on__lte=end)
+        Visit.objects.filter(visited_on__gte=start, visited_on__lt=end)
         .order_by()
         .values("enterprise__grid__path")
         .annotate(n=Count("enterprise", distinct=True))
@@ -143,7 +144,7 @@ def outreach_facts(*, start: date, end: date) -> list[Row]:
         (g["enterprise__grid__path"], "outreach.firms_visited", float(g["n"]), 1.0) for g in visited
     ]
     contacts = (
-        PairingContact.objects.filter(contacted_on__gte=start, contacted_on__lte=end)
+        PairingContact.objects.filter(contacted_on__gte=start, contacted_on__lt=end)
         .order_by()
         .values("pairing__enterprise__grid__path")
         .annotate(n=Count("pk"))
@@ -154,9 +155,9 @@ def outreach_facts(*, start: date, end: date) -> list[Row]:
     ]
     # contacts due: each pairing active at some time in the period owes its quarterly
     # number for each quarter of the period (91.3 days a quarter)
-    quarters = ((end - start).days + 1) / 91.3125
+    quarters = (end - start).days / 91.3125
     due = (
-        Pairing.objects.filter(started_on__lte=end)
+        Pairing.objects.filter(started_on__lt=end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
         .order_by()
         .values("enterprise__grid__path")

@@ -189,3 +189,62 @@ def goalpost_chart(
         _style_axes(axes)
         axes.grid(axis="y", visible=False)
         return _svg(figure, title, key)
+
+
+#: one colour per business-environment dimension, in the method's order
+DIMENSION_COLOURS = ("#c62828", "#ef6c00", "#2e7d32", "#1565c0", "#6a1b9a")
+
+
+def business_environment_chart(
+    regions: Sequence[dict[str, Any]],
+    dimensions: Sequence[tuple[str, str]],
+    *,
+    title: str,
+    total: str,
+    key: str = "business-environment",
+) -> SafeString:
+    """Each region's five dimension scores (0–100) as dots with their confidence intervals as
+    whiskers, and the total as a black diamond with its interval; ranked regions first, in
+    rank order, then the others by name. ``dimensions`` are (code, label) pairs."""
+    rows = sorted(
+        (r for r in regions if r.get("total") or any(d["n"] for d in r["dimensions"].values())),
+        key=lambda r: (r.get("rank") is None, r.get("rank") or 0, r["code"]),
+    )
+    series = [*dimensions, ("", total)]
+    step = 0.8 / max(1, len(series))
+    with mpl.rc_context(_settings()):
+        figure = _figure(7.2, max(2.2, 0.42 * len(rows) + 1.4))
+        axes = figure.add_subplot()
+        ys = list(range(len(rows)))[::-1]
+        for j, (code, label) in enumerate(series):
+            points = [(r["dimensions"].get(code) if code else r.get("total")) for r in rows]
+            shown = [(y, p) for y, p in zip(ys, points, strict=True) if p and p.get("score")]
+            if not shown:
+                continue
+            offset = 0.4 - step / 2 - j * step
+            xs = [p["score"] for _y, p in shown]
+            axes.errorbar(
+                xs,
+                [y + offset for y, _p in shown],
+                xerr=[
+                    [p["score"] - p["low"] for _y, p in shown],
+                    [p["high"] - p["score"] for _y, p in shown],
+                ],
+                fmt="D" if not code else "o",
+                color="#1d2433" if not code else DIMENSION_COLOURS[j % len(DIMENSION_COLOURS)],
+                elinewidth=1,
+                capsize=1.5,
+                markersize=4 if not code else 3,
+                label=label,
+            )
+        axes.set_yticks(ys, [r["name"] for r in rows], fontsize=8 if len(rows) > 20 else 9)
+        axes.set_ylim(-0.6, len(rows) - 0.4)
+        axes.set_xlim(0, 100)
+        axes.legend(
+            frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0
+        )
+        axes.set_title(title, fontsize=11, loc="left")
+        _style_axes(axes)
+        axes.grid(axis="y", visible=False)
+        axes.grid(axis="x", color="#e3e6ec", linewidth=0.8)
+        return _svg(figure, title, key)

@@ -15,7 +15,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from statistics import NormalDist
 from typing import Any
 
@@ -110,21 +110,31 @@ def _weighted_median(hist: dict[float, float]) -> float:
     return float(values[int(np.searchsorted(cumulative, 0.5))])
 
 
-def indicator_value(indicator: Indicator, acc: _Accumulator, unit: int) -> tuple[float, float]:
-    """(raw value, sample) of one indicator for one unit; NaN when nothing was observed."""
+def indicator_value(
+    indicator: Indicator, acc: _Accumulator, unit: int
+) -> tuple[float, float, bool]:
+    """(raw value, sample, applicable) of one indicator for one unit.
+
+    With no event in the denominator the value is NaN and, per the indicator's
+    ``no_events``, the cell is either not applicable (a share of nothing) or missing. A count
+    per firm with firms but no event counted is an observed 0 (the numerator sums to 0)."""
     f = indicator.formula
+    applicable = indicator.no_events != "not_applicable"
     if f.type == "ratio":
         den = acc.total.get((unit, f.denominator), 0.0)
-        num = acc.total.get((unit, f.numerator), 0.0)
-        return (num / den * f.scale if den > 0 else math.nan), den
+        if den <= 0:
+            return math.nan, 0.0, applicable
+        return acc.total.get((unit, f.numerator), 0.0) / den * f.scale, den, True
     n = acc.count.get((unit, f.fact), 0.0)
     if n <= 0:
-        return math.nan, 0.0
+        if f.type == "sum" and indicator.no_events == "zero":
+            return 0.0, 0.0, True
+        return math.nan, 0.0, applicable
     if f.type == "mean":
-        return acc.total[(unit, f.fact)] / n, n
+        return acc.total[(unit, f.fact)] / n, n, True
     if f.type == "median":
-        return _weighted_median(acc.hist[(unit, f.fact)]), n
-    return acc.total[(unit, f.fact)] * f.scale, n
+        return _weighted_median(acc.hist[(unit, f.fact)]), n, True
+    return acc.total[(unit, f.fact)] * f.scale, n, True
 
 
 def regions_of(level: str) -> tuple[list[Region], list[Region]]:
@@ -156,12 +166,13 @@ def build_inputs(
     unavailable = [i for i in method.indicators if not available.get(i.source)]
     raw = np.full((len(units), len(indicators)), np.nan)
     n = np.zeros(raw.shape)
+    applicable = np.ones(raw.shape, dtype=bool)
     parent = np.full(raw.shape, np.nan)
     answers: dict[tuple[int, int], tuple[Any, Any]] = {}
     parent_cache: dict[tuple[int, int], float] = {}
     for k, indicator in enumerate(indicators):
         for u, unit in enumerate(units):
-            raw[u, k], n[u, k] = indicator_value(indicator, acc, u)
+            raw[u, k], n[u, k], applicable[u, k] = indicator_value(indicator, acc, u)
             p = parent_index.get(unit.parent_id or -1)
             if p is not None:
                 if (p, k) not in parent_cache:
@@ -175,10 +186,8 @@ def build_inputs(
                     np.array([hist[v] for v in values], dtype=float),
                 )
     red_line: list[bool | None] = [None] * len(units)
-    fact = str(method.settings.get("red_line") or "")
-    red_source = next((i.source for i in method.indicators if fact in i.formula.facts), None)
-    red_source = red_source or ("integrity_reports" if fact.startswith("reports.") else None)
-    if red_source and available.get(red_source):
+    fact, red_source = method.red_line
+    if fact and available.get(red_source):
         red_line = [acc.total.get((u, fact), 0.0) > 0 for u in range(len(units))]
     inputs = engine.Inputs(
         units=[
@@ -191,6 +200,7 @@ def build_inputs(
         raw=raw,
         n=n,
         parent=parent,
+        applicable=applicable,
         answers=answers,
         red_line=red_line,
         unavailable=unavailable,
@@ -279,6 +289,18 @@ def _int(value: float) -> int | None:
     return None if math.isnan(value) else int(value)
 
 
+def _status(inputs: engine.Inputs, out: engine.Output, u: int, k: int) -> str:
+    """ok, missing (imputed where the parent has a value), not_applicable (no event in the
+    denominator) or not_measured (no unit of the level observed it in the period)."""
+    if not math.isnan(inputs.raw[u, k]):
+        return "ok"
+    if not out.measured[k]:
+        return "not_measured"
+    if inputs.applicable is not None and not inputs.applicable[u, k]:
+        return "not_applicable"
+    return "missing"
+
+
 def snapshot(
     method: Methodology,
     period: HalfYear,
@@ -292,6 +314,7 @@ def snapshot(
 ) -> dict[str, Any]:
     """Everything a computation produced, as JSON-ready data (no dates of the run itself)."""
     indicators = inputs.indicators
+    measured = {i.code for k, i in enumerate(indicators) if out.measured[k]}
     meta_ind = []
     for i in method.indicators:
         meta_ind.append(
@@ -308,7 +331,14 @@ def snapshot(
                 "effective_weight": _r(out.effective_weights.get(i.code), 6),
                 "context": i.context,
                 "source": i.source,
-                "status": "ok" if available.get(i.source) else "unavailable",
+                "no_events": i.no_events,
+                "status": (
+                    "unavailable"
+                    if not available.get(i.source)
+                    else "ok"
+                    if i.code in measured
+                    else "not_measured"
+                ),
             }
         )
     regions = []
@@ -318,8 +348,14 @@ def snapshot(
             flags.append("not_scored")
         if inputs.red_line and inputs.red_line[u]:
             flags.append("red_line")
+        na = (
+            ~inputs.applicable
+            if inputs.applicable is not None
+            else np.zeros(out.imputed.shape, dtype=bool)
+        )
         for name, mask in (
-            ("imputed", out.imputed),
+            ("imputed", out.imputed & ~na),
+            ("not_applicable", out.imputed & na),
             ("shrunk", out.shrunk),
             ("winsorised", out.winsorised),
         ):
@@ -354,7 +390,7 @@ def snapshot(
                 {
                     "region": unit.code,
                     "indicator": i.code,
-                    "status": "ok" if not math.isnan(inputs.raw[u, k]) else "missing",
+                    "status": _status(inputs, out, u, k),
                     "raw": _r(inputs.raw[u, k]),
                     "n": _r(inputs.n[u, k], 2),
                     "value": _r(out.value[u, k]),
@@ -431,7 +467,8 @@ def compute(
     if as_of < half.start:
         raise PeriodError(f"{half.key} has not begun")
     units, parents = regions_of(level)
-    rows, available = sources.collect(method, start=half.start, end=as_of)
+    # the sources take half-open days [start, end): up to the day after ``as_of``
+    rows, available = sources.collect(method, start=half.start, end=as_of + timedelta(days=1))
     inputs = build_inputs(method, units, parents, rows, available)
     settings = engine.Settings.of(method, draws=draws, seed=seed, weight_set=weight_set)
     out = engine.run(inputs, settings)

@@ -34,9 +34,13 @@ class Inputs:
 
     ``raw[u, k]``: the unit's raw value (NaN when nothing was observed); ``n[u, k]``: its
     sample (the ratio's denominator, the number of answers); ``parent[u, k]``: the parent
-    region's raw value; ``answers[(u, k)]``: for a survey mean, the distinct answer values and
-    how often each was given (for the bootstrap); ``red_line[u]``: True, False or None (the
-    source is unavailable).
+    region's raw value; ``applicable[u, k]``: False where the unit had no event in the
+    indicator's denominator and the indicator's ``no_events`` is ``not_applicable`` (the cell
+    takes the parent's value like a missing one but does not count against coverage; None:
+    all applicable);
+    ``answers[(u, k)]``: for a survey mean, the distinct answer values and how often each was
+    given (for the bootstrap); ``red_line[u]``: True, False or None (the source is
+    unavailable).
     """
 
     units: list[Unit]
@@ -44,6 +48,7 @@ class Inputs:
     raw: Array
     n: Array
     parent: Array
+    applicable: Array | None = None
     answers: dict[tuple[int, int], tuple[Array, Array]] = field(default_factory=dict)
     red_line: list[bool | None] = field(default_factory=list)
     unavailable: list[Indicator] = field(default_factory=list)
@@ -117,7 +122,7 @@ def shrink(value: Array, n: Array, parent: Array, minimum: Array) -> tuple[Array
 
 
 def impute(value: Array, parent: Array) -> tuple[Array, Array]:
-    """Missing cells take the parent region's value; returns (values, imputed mask)."""
+    """Empty cells take the parent region's value; returns (values, imputed mask)."""
     missing = np.isnan(value) & ~np.isnan(parent)
     return np.where(missing, parent, value), missing
 
@@ -217,10 +222,41 @@ def weighted_mean(y: Array, w: Array, groups: Array) -> Array:
     missing values are left out and the group's weights re-scaled. → (…, units, g)."""
     present = ~np.isnan(y)
     wk = w[..., None, :] * present  # (…, units, k)
-    num = np.einsum("...uk,kg->...ug", np.where(present, y, 0.0) * wk, groups)
-    den = np.einsum("...uk,kg->...ug", wk, groups)
+    yw = np.where(present, y, 0.0) * wk
+    starts = _contiguous(groups)
+    if starts is not None:
+        # each indicator in one group, the groups' columns side by side (the tree's order):
+        # add the columns of each group one after the other, whole (draws × units) planes
+        # at a time, instead of a product with the membership matrix
+        ends = [*starts[1:].tolist(), groups.shape[0]]
+        num = np.stack([_column_sum(yw, a, b) for a, b in zip(starts, ends, strict=True)], -1)
+        den = np.stack([_column_sum(wk, a, b) for a, b in zip(starts, ends, strict=True)], -1)
+    else:
+        num = np.einsum("...uk,kg->...ug", yw, groups)
+        den = np.einsum("...uk,kg->...ug", wk, groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def _column_sum(x: Array, start: int, end: int) -> Array:
+    """x[..., start] + x[..., start + 1] + … + x[..., end − 1], added in that order."""
+    total = x[..., start].copy()
+    for k in range(start + 1, end):
+        total += x[..., k]
+    return total
+
+
+def _contiguous(groups: Array) -> Array | None:
+    """The first column of each group when ``groups`` (k, g) puts every column in exactly
+    one group, groups in order and each group's columns adjacent; else None."""
+    if groups.size == 0 or not ((groups == 0) | (groups == 1)).all():
+        return None
+    if not (groups.sum(axis=1) == 1).all() or not (groups.sum(axis=0) > 0).all():
+        return None
+    of = np.argmax(groups, axis=1)
+    if (np.diff(of) < 0).any():
+        return None
+    return np.searchsorted(of, np.arange(groups.shape[1]))
 
 
 def combine(qin: Array, qing: Array, wq: Array, wc: Array, method: str, floor: float) -> Array:
@@ -237,14 +273,44 @@ def combine(qin: Array, qing: Array, wq: Array, wc: Array, method: str, floor: f
 
 def competition_ranks(scores: Array) -> Array:
     """Rank 1 = highest score; ties share the best rank ("1224"); NaN scores get NaN.
-    ``scores`` (draws, units) → ranks (draws, units)."""
-    out = np.empty(scores.shape, dtype=float)
-    step = max(1, 4_000_000 // max(1, scores.shape[1] ** 2))
-    for at in range(0, scores.shape[0], step):
-        s = scores[at : at + step]
-        filled = np.where(np.isnan(s), -np.inf, s)
-        higher = np.sum(filled[:, None, :] > filled[:, :, None], axis=2)
-        out[at : at + step] = np.where(np.isnan(s), np.nan, 1 + higher)
+    ``scores`` (draws, units) → ranks (draws, units).
+
+    One sort of the whole (draws × units) matrix: a unit's rank is one plus its position
+    among the scores in descending order, ties taking the position of the first of them."""
+    n = scores.shape[1]
+    if n == 0:
+        return np.empty(scores.shape)
+    filled = np.where(np.isnan(scores), np.inf, -scores)  # ascending = highest first
+    order = np.argsort(filled, axis=1, kind="stable")
+    s = np.take_along_axis(filled, order, axis=1)
+    starts = np.ones(s.shape, dtype=bool)
+    starts[:, 1:] = s[:, 1:] != s[:, :-1]
+    positions = np.broadcast_to(np.arange(n), s.shape)
+    first = np.maximum.accumulate(np.where(starts, positions, 0), axis=1)
+    out = np.empty(s.shape)
+    np.put_along_axis(out, order, first + 1.0, axis=1)
+    return np.where(np.isnan(scores), np.nan, out)
+
+
+def rank_quantiles(ranks: Array, qs: tuple[float, ...]) -> Array:
+    """Quantiles (numpy's ``inverted_cdf``: the smallest rank r with at least ⌈q·n⌉ of the
+    n draws at or below r) of each unit's ranks (draws, units) → (len(qs), units), NaN draws
+    left out. Ranks are small whole numbers: counted, not sorted."""
+    draws, n = ranks.shape
+    out = np.full((len(qs), n), np.nan)
+    if draws == 0 or n == 0:
+        return out
+    valid = ~np.isnan(ranks)
+    r = np.where(valid, ranks, 0).astype(np.int64)
+    top = int(r.max()) + 1
+    counts = np.zeros((n, top), dtype=np.int64)
+    np.add.at(counts, (np.broadcast_to(np.arange(n), r.shape)[valid], r[valid]), 1)
+    cumulative = np.cumsum(counts, axis=1)
+    total = cumulative[:, -1]
+    for j, q in enumerate(qs):
+        need = np.maximum(np.ceil(q * total - 1e-9).astype(np.int64), 1)
+        at = np.argmax(cumulative >= need[:, None], axis=1)
+        out[j] = np.where(total > 0, at, np.nan)
     return out
 
 
@@ -290,14 +356,16 @@ class Output:
     tier: Array
     effective_weights: dict[str, float]
     draws: int
+    measured: Array  # (k,) bool: observed in at least one unit of the level
     rank_draws: Array = field(repr=False)
 
 
 def _structure(
-    inputs: Inputs, settings: Settings
+    inputs: Inputs, settings: Settings, measured: Array
 ) -> tuple[list[int], list[tuple[str, str]], Array, Array, Array, Array, Array]:
-    """Scored indicator indexes, sub-pillars, membership matrices and base weights."""
-    scored = [k for k, i in enumerate(inputs.indicators) if i.scored]
+    """Scored indicator indexes (scored by the method and measured in the period),
+    sub-pillars, membership matrices and base weights."""
+    scored = [k for k, i in enumerate(inputs.indicators) if i.scored and measured[k]]
     subs: list[tuple[str, str]] = []
     for k in scored:
         key = (inputs.indicators[k].pillar, inputs.indicators[k].subpillar)
@@ -348,13 +416,18 @@ def _scores(
     norm_methods: tuple[str, ...],
     agg_methods: tuple[str, ...],
     floor: float,
+    normalised: Array | None = None,
 ) -> tuple[Array, Array, Array, Array, Array]:
-    """Scores of draws: x (D, units, k) → normalised, sub-pillars, 亲, 清, index."""
-    y = np.full(x.shape, np.nan)
-    for m, name in enumerate(norm_methods):
-        which = norm == m
-        if which.any():
-            y[which] = normalise(x[which], name, low, high, direction)
+    """Scores of draws: x (D, units, k) → normalised, sub-pillars, 亲, 清, index (``x`` is
+    normalised here unless the caller gives ``normalised``)."""
+    if normalised is None:
+        y = np.full(x.shape, np.nan)
+        for m, name in enumerate(norm_methods):
+            which = norm == m
+            if which.any():
+                y[which] = normalise(x[which], name, low, high, direction)
+    else:
+        y = normalised
     sub = weighted_mean(y, w_ind, member)
     pil = weighted_mean(sub, w_sub, pillar_of)
     qin, qing = pil[..., 0], pil[..., 1]
@@ -372,17 +445,32 @@ def run(inputs: Inputs, settings: Settings) -> Output:
     units, indicators = inputs.units, inputs.indicators
     n_units = len(units)
     minimum = np.array([i.min_sample for i in indicators])
-    scored_k, subs, member, pillar_of, w_ind, w_sub, w_pil = _structure(inputs, settings)
+    applicable = (
+        np.ones(inputs.raw.shape, dtype=bool) if inputs.applicable is None else inputs.applicable
+    )
+    # an indicator no unit of the level observed in the period is not measured in it
+    measured: Array = np.asarray((~np.isnan(inputs.raw)).any(axis=0))
+    scored_k, subs, member, pillar_of, w_ind, w_sub, w_pil = _structure(inputs, settings, measured)
 
     # 1. small samples, coverage, imputation, outliers (nominal)
     base, shrunk = shrink(inputs.raw, inputs.n, inputs.parent, minimum)
     observed = ~np.isnan(base)
-    coverage = observed[:, scored_k].mean(axis=1) if scored_k else np.zeros(n_units)
-    pillars_present = [any(indicators[k].pillar == p for k in scored_k) for p in ("qin", "qing")]
-    scored = (coverage >= settings.coverage_min) & all(pillars_present)
+    if scored_k:
+        due = applicable[:, scored_k].sum(axis=1)
+        got = observed[:, scored_k].sum(axis=1)
+        coverage = np.where(due > 0, got / np.maximum(due, 1), 0.0)
+    else:
+        coverage = np.zeros(n_units)
+    # each pillar needs an observed indicator of the unit's own
+    in_pillar = np.array([[indicators[k].pillar == p for k in scored_k] for p in ("qin", "qing")])
+    own = observed[:, scored_k]
+    both = (own[:, None, :] & in_pillar[None]).any(axis=2).all(axis=1) if scored_k else False
+    scored = (coverage >= settings.coverage_min) & both
     value, imputed = (
         impute(base, inputs.parent) if settings.imputation else (base, np.zeros(base.shape, bool))
     )
+    imputed[:, ~measured] = False  # nothing to impute in a column no unit observed
+    value[:, ~measured] = np.nan
     winsorised = np.zeros(base.shape, dtype=bool)
     caps_low = np.full(len(indicators), -np.inf)
     caps_high = np.full(len(indicators), np.inf)
@@ -460,7 +548,7 @@ def run(inputs: Inputs, settings: Settings) -> Output:
             )
             lo_q, hi_q = settings.uncertainty.interval
             # quantiles over the scored units only: the others have no rank in any draw
-            qs = np.quantile(rank_draws[:, rows], [lo_q, 0.5, hi_q], axis=0, method="inverted_cdf")
+            qs = rank_quantiles(rank_draws[:, rows], (lo_q, 0.5, hi_q))
             r_lo[rows], med[rows], r_hi[rows] = qs[0], qs[1], qs[2]
         else:
             r_lo[rows] = med[rows] = r_hi[rows] = rank[rows]
@@ -495,6 +583,7 @@ def run(inputs: Inputs, settings: Settings) -> Output:
         tier=tier,
         effective_weights=effective,
         draws=draws,
+        measured=measured,
         rank_draws=rank_draws,
     )
 
@@ -530,22 +619,61 @@ def _monte_carlo(
     agg = rng.integers(len(agg_methods), size=draws)
     imp = np.array(imputation)[rng.integers(len(imputation), size=draws)]
 
-    raw = np.broadcast_to(inputs.raw, (draws, *inputs.raw.shape)).copy()
+    # Every draw starts from one of two (units × indicators) tables, the nominal values
+    # without or with imputation; only the survey cells differ from draw to draw (the
+    # bootstrap). Work on the scored units and indicators alone.
+    low, high, direction = posts
+    cols = np.asarray(scored_k)
+    parent = inputs.parent[rows][:, cols]
+    plain = base[rows][:, cols]
+    filled, _imp = impute(plain, parent)
+    low_cap, high_cap = caps[0][cols], caps[1][cols]
+    tables = np.stack([np.clip(plain, low_cap, high_cap), np.clip(filled, low_cap, high_cap)])
+    which_table = imp.astype(np.intp)
+    # Normalisation works column by column over the units, so a column no draw resamples
+    # has one normalised table per (method, imputation): computed once, gathered per draw.
+    normalised_tables = np.stack(
+        [normalise(tables, name, low, high, direction) for name in norm_methods]
+    )
+    y = normalised_tables[norm, which_table]  # (draws, units, k)
     if u.bootstrap:
+        row_of = {int(unit): j for j, unit in enumerate(rows)}
+        col_of = {int(k): j for j, k in enumerate(scored_k)}
+        means, cells = [], []
         for (unit, k), (values, counts) in sorted(inputs.answers.items()):
             total = int(counts.sum())
             if total <= 0:
                 continue
+            # drawn for every cell, scored or not, so that the stream of numbers is fixed
             resampled = rng.multinomial(total, counts / total, size=draws)
-            raw[:, unit, k] = resampled @ values / total
-    x, _small = shrink(raw, inputs.n, inputs.parent, minimum)
-    filled, _imp = impute(x, inputs.parent)
-    x = np.where(imp[:, None, None], filled, x)
-    x = np.clip(x, caps[0], caps[1])
-    x = x[:, rows][:, :, scored_k]
-    low, high, direction = posts
+            if unit in row_of and k in col_of:
+                means.append(resampled @ values / total)
+                cells.append((unit, k))
+        if cells:
+            at_u, at_k = (np.array(v) for v in zip(*cells, strict=True))
+            # shrink and cap the resampled means like the observed ones; a cell with answers
+            # is observed in every draw, so imputation has nothing to fill
+            column, _small = shrink(
+                np.stack(means, axis=1),
+                inputs.n[at_u, at_k],
+                inputs.parent[at_u, at_k],
+                minimum[at_k],
+            )
+            # the resampled columns, normalised draw by draw
+            boot = sorted({col_of[int(k)] for k in at_k})
+            x = tables[which_table][:, :, boot]
+            place = {c: j for j, c in enumerate(boot)}
+            x[:, [row_of[int(v)] for v in at_u], [place[col_of[int(v)]] for v in at_k]] = np.clip(
+                column, caps[0][at_k], caps[1][at_k]
+            )
+            for m, name in enumerate(norm_methods):
+                which = norm == m
+                if which.any():
+                    y[np.ix_(np.flatnonzero(which), np.arange(len(rows)), np.array(boot))] = (
+                        normalise(x[which], name, low[boot], high[boot], direction[boot])
+                    )
     _y, _sub, _q1, _q2, score = _scores(
-        x,
+        y,
         norm=norm,
         agg=agg,
         w_ind=w_ind * f_ind,
@@ -559,6 +687,7 @@ def _monte_carlo(
         norm_methods=norm_methods,
         agg_methods=agg_methods,
         floor=settings.zero_floor,
+        normalised=y,
     )
     ranks = np.full((draws, len(inputs.units)), np.nan)
     ranks[:, rows] = competition_ranks(score)

@@ -19,6 +19,8 @@ DIRECTORY = Path(__file__).with_name("methodology")
 DEFAULT_VERSION = "2026"
 NORMALISATIONS = ("goalposts", "minmax", "zscore", "rank")
 AGGREGATIONS = ("geometric", "arithmetic")
+#: what a unit with no events means for an indicator (see ``no_events_reason`` in the YAML)
+NO_EVENTS = ("zero", "not_applicable", "missing")
 
 
 class MethodError(ValueError):
@@ -60,6 +62,9 @@ class Indicator:
     context: bool
     pillar: str = ""
     subpillar: str = ""
+    #: zero (no events counted is an observed 0), not_applicable (no denominator: left out
+    #: of the unit's score and coverage) or missing (imputed, counts against coverage)
+    no_events: str = "missing"
 
     @property
     def scored(self) -> bool:
@@ -148,6 +153,12 @@ class Methodology:
     def zero_floor(self) -> float:
         return float(self.settings["zero_floor"])
 
+    @property
+    def red_line(self) -> tuple[str, str]:
+        """(fact, source) of the red-line flag; ("", "") when the method has none."""
+        red = self.settings.get("red_line") or {}
+        return str(red.get("fact") or ""), str(red.get("source") or "")
+
     def weight_set(self, name: str) -> dict[str, float]:
         """Multipliers by node code (pillar, sub-pillar or indicator) of a named weight set."""
         sets = self.settings.get("weight_sets") or {}
@@ -191,6 +202,9 @@ def parse(data: dict[str, Any]) -> Methodology:
                 direction = int(_require(i, "direction", code))
                 if direction not in (1, -1):
                     raise MethodError(f"{code}: direction must be 1 or -1")
+                no_events = str(_require(i, "no_events", code))
+                if no_events not in NO_EVENTS:
+                    raise MethodError(f"{code}: no_events must be one of {', '.join(NO_EVENTS)}")
                 indicators.append(
                     Indicator(
                         code=code,
@@ -205,6 +219,7 @@ def parse(data: dict[str, Any]) -> Methodology:
                         source=_require(i, "source", code),
                         min_sample=float(i.get("min_sample", 0)),
                         context=bool(i.get("context", False)),
+                        no_events=no_events,
                         pillar=p["code"],
                         subpillar=s["code"],
                     )
@@ -252,6 +267,9 @@ def parse(data: dict[str, Any]) -> Methodology:
     for indicator in (i for p in pillars for s in p.subpillars for i in s.indicators):
         if indicator.source not in sources:
             raise MethodError(f"{indicator.code}: unknown source {indicator.source}")
+    red = settings.get("red_line") or {}
+    if red and red.get("source") not in sources:
+        raise MethodError(f"red_line: unknown source {red.get('source')}")
     be = data.get("business_environment") or {}
     dimensions = tuple(
         Dimension(code=d["code"], name=d["name"], name_en=d.get("name_en", ""), fact=d["fact"])

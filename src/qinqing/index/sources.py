@@ -1,8 +1,9 @@
 """The source registry: where each indicator's facts come from.
 
-A source is a function ``(*, start: date, end: date)`` returning rows ``(region path, fact
-name, value)`` or ``(region path, fact name, value, weight)`` (a weight says how many rows
-one row stands for). The methodology names each source's module and function; they are
+A source is a function ``(*, start: date, end: date)`` over the half-open days
+``[start, end)`` (Asia/Shanghai) returning rows ``(region path, fact name, value)`` or
+``(region path, fact name, value, weight)`` (a weight says how many rows one row stands
+for). The methodology names each source's module and function; they are
 imported lazily, so a source whose module or function does not exist yet is
 **unavailable**: its indicators are shown as "数据源未建成" and left out of the scores,
 never filled in. Tests put their own sources in with ``override``.
@@ -48,8 +49,10 @@ def availability(method: Methodology) -> dict[str, bool]:
 def collect(
     method: Methodology, *, start: date, end: date, codes: Sequence[str] | None = None
 ) -> tuple[list[tuple[str, str, float, float]], dict[str, bool]]:
-    """All rows of the available sources for ``start``..``end`` (both included)."""
-    rows: list[tuple[str, str, float, float]] = []
+    """All rows of the available sources for the days ``[start, end)``, equal (path, fact,
+    value) rows merged into one with the sum of their weights (a source may send one row per
+    survey answer: tens of thousands of rows, a few hundred distinct ones)."""
+    merged: dict[tuple[str, str, float], float] = {}
     available: dict[str, bool] = {}
     for code in codes or list(method.sources):
         function = resolve(method, code)
@@ -57,11 +60,9 @@ def collect(
         if function is None:
             continue
         for row in function(start=start, end=end):
-            if len(row) == 4:
-                rows.append((row[0], row[1], float(row[2]), float(row[3])))
-            else:
-                rows.append((row[0], row[1], float(row[2]), 1.0))
-    return rows, available
+            key = (row[0], row[1], float(row[2]))
+            merged[key] = merged.get(key, 0.0) + (float(row[3]) if len(row) == 4 else 1.0)
+    return [(*key, weight) for key, weight in merged.items()], available
 
 
 @contextmanager

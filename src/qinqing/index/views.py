@@ -138,6 +138,25 @@ def _charts(pub: Publication, regions: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _business_environment(pub: Publication) -> dict[str, Any]:
+    """The business-environment figures of the period and their chart (when anyone answered)."""
+    be = pub.snapshot.get("business_environment") or {}
+    answered = [r for r in be.get("regions", []) if any(d["n"] for d in r["dimensions"].values())]
+    chart = None
+    if be.get("available") and answered:
+        dimensions = [(d.code, d.name) for d in load(pub.method).be_dimensions]
+        chart = charts.cached(
+            f"index:{pub.pk}:business-environment",
+            lambda: charts.business_environment_chart(
+                be["regions"],
+                dimensions,
+                title=_("营商环境各维度得分与 95% 置信区间"),
+                total=_("总分"),
+            ),
+        )
+    return {"be": be, "be_answered": bool(answered), "be_chart": chart}
+
+
 @require_GET
 def ranking(request: HttpRequest, period: str = "", level: str = "") -> HttpResponse:
     """公开：亲清健康指数排名。"""
@@ -152,7 +171,7 @@ def ranking(request: HttpRequest, period: str = "", level: str = "") -> HttpResp
     pub = _get_publication(period, level, request)
     ctx = _context(pub)
     ctx.update(_charts(pub, ctx["regions"]))
-    ctx["be"] = pub.snapshot.get("business_environment") or {}
+    ctx.update(_business_environment(pub))
     ctx["can_preview"] = can_preview(request.user)
     return render(request, "index/ranking.html", ctx)
 
