@@ -17,14 +17,9 @@ from qinqing.accounts.models import Role, User
 from qinqing.accounts.services import role_grant, token_issue
 from qinqing.audit.models import AuditEntry
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
+from qinqing.common.files import content_disposition, display_name
 from qinqing.demands import services
-from qinqing.demands.attachments import (
-    attachment_add,
-    attachment_for,
-    attachments_add,
-    content_disposition,
-    display_name,
-)
+from qinqing.demands.attachments import attachment_add, attachment_for, attachments_add
 from qinqing.demands.models import Attachment, Demand, DemandEvent
 
 from ..factories import UserFactory

@@ -10,11 +10,9 @@ only for display. They are read back only through ``attachment_for``, i.e. insid
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 from uuid import uuid4
 
 from django.conf import settings
@@ -30,6 +28,7 @@ from qinqing.accounts.scopes import assignments_of, primary_role
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
+from qinqing.common.files import display_name, file_download, head_matches, is_office_archive
 
 from .models import Assist, Attachment, Demand
 from .selectors import demands_visible_to
@@ -105,42 +104,15 @@ def may_attach(user: Any, demand: Demand) -> bool:
 
 
 # --- checks ----------------------------------------------------------------------------------
-def display_name(raw: str) -> str:
-    """The name as the user knows it: no folders, no control or direction characters, ≤ 200."""
-    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if c.isprintable()).strip()
-    max_length = Attachment._meta.get_field("name").max_length or 200
-    if len(name) > max_length:
-        stem, ext = os.path.splitext(name)
-        name = stem[: max_length - len(ext)] + ext
-    return name or _("附件")
-
-
 def _refuse(message: str) -> ServiceError:
     return ServiceError(message, field_errors={FIELD: [message]})
 
 
-def _head(upload: UploadedFile, n: int) -> bytes:
-    upload.seek(0)
-    head = upload.read(n)
-    upload.seek(0)
-    return head
-
-
-def _is_office(upload: UploadedFile, folder: str) -> bool:
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    finally:
-        upload.seek(0)
-    return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
-
-
 def check(upload: UploadedFile) -> tuple[str, str, Kind]:
     """(display name, extension, kind) of an acceptable file; ServiceError naming it if not."""
-    name = display_name(upload.name or "")
+    name = display_name(
+        upload.name or "", max_length=Attachment._meta.get_field("name").max_length or 200
+    )
     ext = os.path.splitext(name)[1].lower()
     kind = KINDS.get(ext)
     if kind is None:
@@ -159,9 +131,9 @@ def check(upload: UploadedFile) -> tuple[str, str, Kind]:
             "limit": filesizeformat(limit),
         }
         raise TooLarge(message, field_errors={FIELD: [message]})
-    genuine = _head(upload, len(kind.magic)) == kind.magic
+    genuine = head_matches(upload, kind.magic)
     if genuine and kind.folder:
-        genuine = _is_office(upload, kind.folder)
+        genuine = is_office_archive(upload, kind.folder)
     if not genuine:
         raise _refuse(
             _("“%(name)s”的内容不是%(kind)s文件（与扩展名不符），未上传。")
@@ -273,14 +245,6 @@ def attachments_of(demand: Demand) -> list[Attachment]:
 
 
 # --- serving ---------------------------------------------------------------------------------
-def content_disposition(name: str) -> str:
-    """``attachment`` with an ASCII fallback and the real name in RFC 5987 ``filename*``."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 def attachment_response(*, actor: Any, attachment: Attachment) -> FileResponse:
     """Stream the stored file as a download under its original name (FileNotFoundError if the
     file has gone from storage); staff downloads leave an access entry."""
@@ -290,8 +254,4 @@ def attachment_response(*, actor: Any, attachment: Attachment) -> FileResponse:
     except BaseException:
         handle.close()
         raise
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition(attachment.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(handle, name=attachment.name, content_type=attachment.content_type)

@@ -24,6 +24,7 @@ from qinqing.accounts.models import User
 from qinqing.accounts.scopes import primary_role
 from qinqing.audit.services import record
 from qinqing.common.errors import ServiceError
+from qinqing.common.files import file_download
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import xlsx_response
@@ -381,10 +382,6 @@ def evidence_upload(request: HttpRequest, application_id: int) -> HttpResponseBa
 @login_required
 @require_GET
 def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponseBase:
-    from django.http import FileResponse
-
-    from qinqing.demands.attachments import content_disposition
-
     try:
         item = selectors.evidence_for(user=request.user, evidence_id=evidence_id)
     except Evidence.DoesNotExist:
@@ -402,11 +399,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> HttpResponseBas
             role=primary_role(request.user),
             changes={"evidence": item.pk, "name": item.name},
         )
-    response = FileResponse(handle, content_type=item.content_type)
-    response["Content-Disposition"] = content_disposition(item.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(handle, name=item.name, content_type=item.content_type)
 
 
 # --- lists and export ----------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from qinqing.accounts.scopes import assignments_of, primary_role
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
+from qinqing.common.files import display_name, head_matches
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Enterprise
 from qinqing.integrity.relations.services import (  # relations: conflict-of-interest check
@@ -1006,7 +1007,7 @@ def _assessment_for_edit(actor: Any, enterprise: Enterprise) -> CleanAssessment:
 
 
 def _check_evidence(upload: UploadedFile) -> tuple[str, str, str]:
-    name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or _("附件")
+    name = display_name(upload.name or "")
     ext = os.path.splitext(name)[1].lower()
     kind = EVIDENCE_KINDS.get(ext)
     if kind is None:
@@ -1020,10 +1021,7 @@ def _check_evidence(upload: UploadedFile) -> tuple[str, str, str]:
             "limit": filesizeformat(MAX_EVIDENCE_BYTES),
         }
         raise ServiceError(message, field_errors={"files": [message]})
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(kind[0]):
+    if not head_matches(upload, kind[0]):
         message = _("“%(name)s”的内容与扩展名不符。") % {"name": name}
         raise ServiceError(message, field_errors={"files": [message]})
     return name, ext, kind[1]

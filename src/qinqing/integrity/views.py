@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qinqing.common.errors import ServiceError
+from qinqing.common.files import file_download
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import xlsx_response
@@ -688,8 +688,4 @@ def clean_file(request: HttpRequest, file_id: int) -> HttpResponseBase:
     from qinqing.audit.services import record
 
     record(actor=request.user, action="clean.file_download", obj=item.answer.assessment)
-    response = FileResponse(handle, content_type=item.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(item.name, safe='')}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(handle, name=item.name, content_type=item.content_type)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qinqing.common.errors import ServiceError
+from qinqing.common.files import file_download
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import xlsx_response
@@ -229,10 +230,6 @@ def attach(request: HttpRequest, notice_id: int) -> HttpResponseBase:
 @login_required
 @require_GET
 def download(request: HttpRequest, file_id: int) -> HttpResponseBase:
-    from django.http import FileResponse
-
-    from qinqing.demands.attachments import content_disposition
-
     try:
         item = selectors.file_for(user=request.user, file_id=file_id)
     except NoticeFile.DoesNotExist:
@@ -241,11 +238,7 @@ def download(request: HttpRequest, file_id: int) -> HttpResponseBase:
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type=item.content_type)
-    response["Content-Disposition"] = content_disposition(item.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(handle, name=item.name, content_type=item.content_type)
 
 
 STATUS_TABS = [

@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from qinqing.common.errors import ServiceError
+from qinqing.common.files import file_download
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import xlsx_response
@@ -222,10 +222,7 @@ def receipt_file(request: HttpRequest, file_id: int) -> HttpResponse:
 
 
 def _file_response(name: str, content_type: str, data: bytes) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_download(data, name=name, content_type=content_type)
 
 
 # --- supervisors ---------------------------------------------------------------------------
