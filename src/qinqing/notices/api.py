@@ -19,7 +19,6 @@ from qinqing.api.schemas import Error
 from qinqing.common.errors import ServiceError
 from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
-from qinqing.directory.models import Audience
 from qinqing.directory.targeting import AudienceIn, AudienceOut, audience_as_schema
 
 from . import selectors, services
@@ -179,7 +178,7 @@ def _detail(user: Any, n: Notice) -> dict[str, Any]:
     from .permissions import may_manage
 
     if may_manage(user, n):
-        out["audience"] = audience_as_schema(Audience.objects.get(pk=n.audience_id))
+        out["audience"] = audience_as_schema(n.audience)
     receipt = selectors.firm_receipt(user=user, notice=n)
     if receipt is not None:
         out["is_read"] = receipt.first_read_at is not None
