@@ -1,4 +1,5 @@
-"""The demand history `qinqing demo load` writes: rules, a year of cases, the demo accounts' work.
+"""The demand history `qinqing demo load` writes: rules, two and a half years of cases (four
+whole half-years and the current one), the demo accounts' work.
 
 The tests read the session's one demo load (``demo_loaded``, tests/demo/shared.py), rolled
 back when the last test using it is done. The plan is recomputed for the load moment it
@@ -10,13 +11,15 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qinqing.accounts.models import User
 from qinqing.audit.models import AuditEntry
@@ -45,7 +48,7 @@ from qinqing.demands.workflow import (
 )
 from qinqing.demo import data
 from qinqing.demo.generate import generate
-from qinqing.demo.history import WorkingDays, category_specs, plan_history
+from qinqing.demo.history import WorkingDays, category_specs, history_start, plan_history
 from qinqing.demo.loader import LoadResult
 from qinqing.directory.models import Department, Enterprise, Region
 
@@ -159,9 +162,11 @@ def test_route_sends_a_firm_s_demand_to_the_rule_s_department(db: Any) -> None:
 
 
 # --- volume and mix -----------------------------------------------------------------------
-def test_a_year_of_a_few_thousand_cases_with_their_timelines(db: Any, loaded: Loaded) -> None:
+def test_four_half_years_and_the_current_one_of_cases_with_their_timelines(
+    db: Any, loaded: Loaded
+) -> None:
     demands = Demand.objects.count()
-    assert 3000 <= demands <= 6000
+    assert 6000 <= demands <= 12000
     assert DemandEvent.objects.count() >= 4 * demands
     assert loaded.result.demands == demands
     assert loaded.result.demand_events == DemandEvent.objects.count()
@@ -170,13 +175,22 @@ def test_a_year_of_a_few_thousand_cases_with_their_timelines(db: Any, loaded: Lo
     first = Demand.objects.order_by("submitted_at").first()
     last = Demand.objects.order_by("submitted_at").last()
     assert first is not None and last is not None
-    assert timedelta(days=330) < loaded.now - first.submitted_at <= timedelta(days=366)
+    start = history_start(loaded.now.astimezone(SHANGHAI).date())
+    assert start.month in (1, 7) and start.day == 1
+    assert 4 * 181 <= (loaded.now.astimezone(SHANGHAI).date() - start).days <= 5 * 184
+    assert start <= first.submitted_at.astimezone(SHANGHAI).date() <= start + timedelta(days=7)
     assert loaded.now - last.submitted_at < timedelta(days=5)
     months = Counter(
         d.astimezone(SHANGHAI).strftime("%Y-%m")
         for d in Demand.objects.values_list("submitted_at", flat=True)
     )
-    assert len(months) >= 12 and min(months.values()) >= 100
+    assert len(months) >= 24 and min(months.values()) >= 100
+    # the platform's take-up grows: the last whole half-year has more cases than the first
+    halves: Counter[str] = Counter()
+    for month, count in months.items():
+        halves[f"{month[:4]}H{1 if int(month[5:]) <= 6 else 2}"] += count
+    first_half, *_, last_whole, _current = sorted(halves)
+    assert halves[last_whole] > 1.2 * halves[first_half]
 
 
 def test_cases_are_raised_on_working_days_mostly_in_office_hours(db: Any) -> None:
@@ -450,3 +464,12 @@ def test_the_load_still_leaves_one_audit_entry_with_the_counts_and_a_sound_chain
     assert verify().ok
     out = StringIO()
     call_command("audit", "verify", stdout=out, stderr=StringIO())
+
+
+@given(st.dates(min_value=date(2005, 1, 1), max_value=date(2026, 12, 31)))
+def test_the_history_starts_four_whole_half_years_before_the_current_one(today: date) -> None:
+    start = history_start(today)
+    assert start.day == 1 and start.month in (1, 7)
+    current = (today.year, 1 if today.month <= 6 else 2)
+    halves_back = (current[0] - start.year) * 2 + current[1] - (1 if start.month == 1 else 2)
+    assert halves_back == data.HISTORY_HALF_YEARS

@@ -1,4 +1,4 @@
-"""The year of outreach `qinqing demo load` writes: visits, meetings, pairings, activities.
+"""The outreach `qinqing demo load` writes over the history: visits, meetings, pairings, activities.
 
 The tests read the session's one demo load (``demo_loaded``, tests/demo/shared.py), rolled
 back when the last test using it is done. The plan is recomputed for the load moment it
@@ -24,7 +24,7 @@ from qinqing.common.workdays import SHANGHAI, WorkingCalendar
 from qinqing.demands.models import Demand
 from qinqing.demo import data
 from qinqing.demo.generate import generate
-from qinqing.demo.history import category_specs, plan_history
+from qinqing.demo.history import category_specs, history_start, plan_history
 from qinqing.demo.loader import LoadResult
 from qinqing.demo.outreach_history import plan_outreach
 from qinqing.directory.models import Enterprise, Pairing, Region
@@ -103,11 +103,12 @@ def test_the_counts_are_in_range_and_match_the_stored_rows(db: Any, loaded: Load
         "observer_feedback": ObserverFeedback.objects.count(),
     }
     assert {k: getattr(r, k) for k in stored} == stored
-    assert 25_000 <= r.visits <= 45_000  # 古林镇's 3,520 firms at 60–80 % a month dominate
+    # 古林镇's 3,520 firms at 60–80 % a month dominate; 29 months for a load in November
+    assert 55_000 <= r.visits <= 100_000
     lingfeng = Visit.objects.filter(grid__path__startswith=region(data.LINGFENG).path)
     assert lingfeng.count() >= 1_100
     assert 3 <= r.key_firms <= 6
-    assert 30 <= r.meetings <= 40
+    assert 50 <= r.meetings <= 80
     assert 2 * r.meetings <= r.follow_ups <= 4 * r.meetings
     assert 60 <= r.pairing_contacts <= 150
     assert r.activities == 2 and 100 <= r.registrations <= 130
@@ -122,7 +123,8 @@ def test_visits_are_never_in_the_future_and_lie_on_working_days(db: Any, loaded:
     assert not Visit.objects.filter(visited_on__gt=loaded.today).exists()
     assert not Visit.objects.filter(created_at__gt=loaded.now).exists()
     first = Visit.objects.order_by("visited_on").values_list("visited_on", flat=True)[0]
-    assert timedelta(days=365) <= loaded.today - first <= timedelta(days=31 + 366)
+    start = history_start(loaded.today)
+    assert start <= first <= start + timedelta(days=7)
     calendar = WorkingCalendar()
     days = Counter(Visit.objects.values_list("visited_on", flat=True))
     working = sum(n for day, n in days.items() if calendar.is_working_day(day))
@@ -232,7 +234,7 @@ def test_key_firms_in_lingfeng_get_two_visits_under_the_community_s_rule(
 
 
 # --- meetings ---------------------------------------------------------------------------------
-def test_each_lingfeng_steward_held_a_roundtable_in_each_of_the_last_four_quarters(
+def test_each_lingfeng_steward_held_a_roundtable_in_every_past_quarter_of_the_history(
     db: Any, loaded: Loaded
 ) -> None:
     lingfeng = region(data.LINGFENG)
@@ -240,9 +242,10 @@ def test_each_lingfeng_steward_held_a_roundtable_in_each_of_the_last_four_quarte
     assert stewards.count() == 6
     start = quarter_start(loaded.today)
     quarters = []
-    for _ in range(4):
+    while start > history_start(loaded.today):
         start = quarter_start(start - timedelta(days=1))
         quarters.append(start)
+    assert len(quarters) >= 8
     for a in stewards:
         assert a.region is not None
         held = Meeting.objects.filter(

@@ -360,7 +360,7 @@ EXTRA_OFFICIALS: list[tuple[str, str, str, int]] = [
 ]
 
 
-# --- routing rules and a year of demand history (``history``) ------------------------------
+# --- routing rules and the demand history (``history``) ------------------------------
 #: demand category → the department kinds that handle it, the first one a district has; a
 #: category not listed (``other``), or with no such department, has no rule: the case waits
 #: for the coordinator to dispatch it
@@ -399,16 +399,24 @@ CHUNHU_ROUTING: dict[str, str] = {
 #: district's rules, which the coordinator may then edit: 周华 in 古林镇)
 ROUTING_TOWNS = [GULIN]
 
-#: the history covers the 365 days before the load; cases per working day, on average
-HISTORY_DAYS = 365
+#: the history starts on the first day of the half-year this many half-years before the
+#: load's own (2024-07-01 for a load in 2026H2): four whole half-years, two years, for the
+#: health index to publish, and the current one so far; cases per working day, on average
+HISTORY_HALF_YEARS = 4
 HISTORY_CASES_PER_WORKING_DAY = 19.0
 #: month → how busy it is (Spring Festival in February, year-end in December)
 HISTORY_MONTH_FACTOR = {
     1: 1.1, 2: 0.75, 3: 1.2, 4: 1.05, 5: 1.05, 6: 1.0,
     7: 1.0, 8: 0.95, 9: 1.0, 10: 0.85, 11: 1.05, 12: 1.1,
 }  # fmt: skip
-#: the platform's take-up grows over the year: the first day weighs this, the last 1.0
-HISTORY_START_FACTOR = 0.75
+#: the platform's take-up grows over the history: the first day weighs this, the last 1.0
+HISTORY_START_FACTOR = 0.55
+#: handlers grow quicker as the programme beds in, some districts more than others: a case's
+#: chance of running late is ``HISTORY_FATES["late"]`` times its district's factor, drawn
+#: from the first range for the first day of the history and from the second for the last
+#: (linear in between)
+HISTORY_LATE_FACTOR_START = (1.2, 2.6)
+HISTORY_LATE_FACTOR_END = (0.6, 1.4)
 CHANNEL_WEIGHTS = {"portal": 50, "steward": 25, "phone": 20, "api": 5}
 CATEGORY_WEIGHTS = {
     "tax": 12, "market": 8, "land": 6, "environment": 8, "labour": 12, "finance": 9,
@@ -638,15 +646,19 @@ ASSIST_REPLIES = ["已提供书面意见。", "已派员参加现场核查，意
 EXTENSION_REASON = "需会同税务部门核实历年数据，申请延期3个工作日。"
 
 
-# --- a year of outreach (``outreach_history``) -----------------------------------------------
-#: visits: the 12 months before the load month, and the load month up to the load day
-OUTREACH_MONTHS = 12
+# --- the outreach history (``outreach_history``) ----------------------------------------------
+#: visits cover every month from the first of the demand history (``HISTORY_HALF_YEARS``) to
+#: the load month, up to the load day.
 #: share of a grid's firms visited in a month, drawn per grid and month: Lingfeng's stewards
 #: visit nearly every firm; Gulin's 9 specialists hold about 390 firms each; elsewhere a
 #: steward calls now and then
 LINGFENG_VISIT_RATE = (0.86, 0.96)
 GULIN_VISIT_RATE = (0.60, 0.80)
 OTHER_VISIT_RATE = (0.08, 0.16)
+#: outside Lingfeng the visiting took hold over the history: a district's rate on the first
+#: day of the history is its rate times a factor drawn from this range, growing to 1.0 by
+#: the load day (Lingfeng, the model town, visited fully from the start)
+VISIT_TAKE_UP_START = (0.35, 0.85)
 #: a key firm (two visits a month) gets its second visit this often
 KEY_FIRM_SECOND_VISIT = 0.88
 #: 陈刚's month (USERS.md): firms missed last month (overdue now), and at least this many

@@ -1,8 +1,9 @@
-"""Routing rules and a year of demand history for the demo, from the seed.
+"""Routing rules and two and a half years of demand history for the demo, from the seed.
 
 ``plan_history`` computes everything without writing: the routing rules of every district
-(and the Chunhu street's own offices), then about 4,000 cases over the 365 days before the
-load moment, with their timelines. ``write_history`` bulk-inserts the plan.
+(and the Chunhu street's own offices), then about 8,700 cases from the first day of the
+half-year four half-years before the load's own (``history_start``) to the load moment,
+with their timelines. ``write_history`` bulk-inserts the plan.
 
 Each case is simulated step by step under the rules of the live services: a step may only
 be one of ``workflow.TRANSITIONS`` and sets or clears the timers as ``services.demand_act``
@@ -142,6 +143,14 @@ class WorkingDays:
     def deadline(self, start: datetime, working_days: int) -> datetime:
         """deadline_after: 23:59:59 on the n-th working day after start's day (Shanghai)."""
         return end_of_day(self.nth_after(_day(start), working_days))
+
+
+def history_start(today: date) -> date:
+    """The first day of the history: the start of the half-year ``HISTORY_HALF_YEARS``
+    before the one holding ``today`` (2024-07-01 for any day of 2026H2)."""
+    year, half = today.year, 0 if today.month <= 6 else 1
+    back = year * 2 + half - data.HISTORY_HALF_YEARS
+    return date(back // 2, 1 if back % 2 == 0 else 7, 1)
 
 
 def _day(moment: datetime) -> date:
@@ -327,7 +336,7 @@ class _Planner:
         self.categories = dict(categories)
         self.now = now
         self.today = _day(now)
-        self.first_day = self.today - timedelta(days=data.HISTORY_DAYS)
+        self.first_day = history_start(self.today)
         self.days = days or WorkingDays(self.first_day - timedelta(days=60))
         self.auto_close_days: int = getattr(settings, "DEMAND_AUTO_CLOSE_DAYS", 5)
         self.gulin = plan.code_of(data.GULIN)
@@ -485,7 +494,7 @@ class _Planner:
             submitted_at=submitted_at,
         )
 
-    def draw_fate(self, rng: random.Random) -> Fate:
+    def draw_fate(self, rng: random.Random, late_factor: float = 1.0) -> Fate:
         p = data.HISTORY_FATES
         return Fate(
             withdraw=rng.random() < p["withdraw"],
@@ -494,7 +503,7 @@ class _Planner:
             wait_firm=rng.random() < p["wait_firm"],
             assist=rng.random() < p["assist"],
             start=rng.random() < p["start"],
-            late=rng.random() < p["late"],
+            late=rng.random() < p["late"] * late_factor,
             rejects=rng.choices(range(4), weights=data.REJECT_WEIGHTS)[0],
             rates=rng.random() >= p["unrated"],
         )
@@ -514,12 +523,21 @@ class _Planner:
         channels = list(data.CHANNEL_WEIGHTS)
         channel_weights = list(accumulate(data.CHANNEL_WEIGHTS.values()))
         span = (self.today - self.first_day).days
+        districts = random.Random(f"qinqing-demo-history-districts:{self.plan.seed}")
+        late_factors = {
+            district: (
+                districts.uniform(*data.HISTORY_LATE_FACTOR_START),
+                districts.uniform(*data.HISTORY_LATE_FACTOR_END),
+            )
+            for district in sorted({f.district for f in self.firms.values()})
+        }
         cases = []
         for offset in range(1, span + 1):
             day = self.first_day + timedelta(days=offset)
             if not self.days.is_working(day):
                 continue
-            growth = data.HISTORY_START_FACTOR + (1 - data.HISTORY_START_FACTOR) * offset / span
+            progress = offset / span
+            growth = data.HISTORY_START_FACTOR + (1 - data.HISTORY_START_FACTOR) * progress
             mean = data.HISTORY_CASES_PER_WORKING_DAY * data.HISTORY_MONTH_FACTOR[day.month]
             mean *= growth
             count = max(0, round(rng.gauss(mean, mean**0.5)))
@@ -536,7 +554,9 @@ class _Planner:
                 if at >= self.now:  # later today
                     continue
                 case = self.new_case(firm, category, channel, at, text)
-                _Case(self, case, self.draw_fate(case_rng), case_rng).run()
+                first, last = late_factors[firm.district]
+                late = first + (last - first) * progress
+                _Case(self, case, self.draw_fate(case_rng, late), case_rng).run()
                 cases.append(case)
         return cases
 
@@ -842,7 +862,10 @@ class _Case:
         assert c.resolve_due_at is not None
         due_day = _day(c.resolve_due_at)
         if self.f.late:
-            return office_time(self.p.step_day(due_day, rng.randint(1, 6)), rng)
+            # after the deadline, and never before a step already taken (a pause for the
+            # firm may have run past the deadline)
+            at = office_time(self.p.step_day(due_day, rng.randint(1, 6)), rng)
+            return at if at > self.t else self.p.later(self.t, 0, rng)
         left = days.between(self.t, c.resolve_due_at)
         k = round(rng.triangular(0, left, left * 0.4)) if left > 0 else 0
         if k == 0:

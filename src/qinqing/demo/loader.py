@@ -3,10 +3,11 @@
 The load is the command line's bootstrap of an empty directory, so it writes rows in bulk
 rather than through the per-row services; only the ten named demo accounts go through
 ``user_create`` and ``role_grant``. One PBKDF2 hash of the demo password is computed and
-shared by every account the load creates. After the directory come the routing rules and a
-year of demand history before the load moment (``history``), again in bulk: no per-case
+shared by every account the load creates. After the directory come the routing rules and the
+demand history (``history``: from the start of the half-year four half-years back to the load
+moment), again in bulk: no per-case
 service calls and no per-case audit entries; the one ``demo.load`` entry carries the counts.
-Last comes a year of outreach (``outreach_history``): visits, meetings, pairing contacts,
+Last comes the outreach of the same span (``outreach_history``): visits, meetings, pairing contacts,
 activities, the Chunhu group's requests and observers' notes, written the same way.
 """
 

@@ -1,19 +1,22 @@
-"""A year of outreach for the demo, from the seed: visits, meetings, pairings, activities.
+"""The demo's outreach over the history's span (``history.history_start`` to the load),
+from the seed: visits, meetings, pairings, activities.
 
 ``plan_outreach`` computes everything without writing, from the generated directory, the
 demand history (``history.plan_history``) and the load moment; ``write_outreach`` bulk-inserts
 the plan. The rows follow the rules the outreach selectors apply (``outreach.visits``), so
 the lists they show are neither empty nor all red:
 
-- **Visits** for the 12 months before the load month and the load month up to the load day,
-  on working days, by the steward of the firm's grid: 灵峰社区 about 90 % of firms a month (key
-  firms twice), 古林镇's 9 specialists 60–80 % of their ~390 firms each, and a sprinkling in
-  every other grid. Every demand a steward raised for a firm (channel ``steward`` in the
+- **Visits** for every month from the first of the history to the load month, up to the load
+  day, on working days, by the steward of the firm's grid: 灵峰社区 about 90 % of firms a month
+  (key firms twice), 古林镇's 9 specialists 60–80 % of their ~390 firms each, and a sprinkling
+  in every other grid. Outside Lingfeng the visiting takes hold over the history: each
+  district starts at a fraction of its rate (``VISIT_TAKE_UP_START``) and grows to it.
+  Every demand a steward raised for a firm (channel ``steward`` in the
   demand history) was found on a visit that day: the visit carries it as its problem and is
   linked to it. 陈刚's grid is scripted for USERS.md: two firms missed last month (overdue
   now), and at least seven still to visit this month.
-- **Meetings**: a roundtable a quarter in each Lingfeng grid over the last four quarters and
-  this one (held ones with minutes, attendance and follow-up items), 陈刚's next Thursday with
+- **Meetings**: a roundtable a quarter in each Lingfeng grid in every quarter of the
+  history (held ones with minutes, attendance and follow-up items), 陈刚's next Thursday with
   his firms invited; two dialogue meetings in 古林镇 and a joint meeting of 海曙区's departments.
   Items whose due date has passed are done, but one of 陈刚's (overdue).
 - **Pairing contacts** about once a quarter since each pairing began; one of 刘建国's firms
@@ -62,7 +65,7 @@ from qinqing.outreach.visits import month_end, month_start, previous_month
 from . import data
 from .bulk import insert
 from .generate import DemoPlan, FirmRow
-from .history import CaseRow, HistoryPlan, WorkingDays, office_time
+from .history import CaseRow, HistoryPlan, WorkingDays, history_start, office_time
 
 BATCH = 1000
 #: department key: (region code, department name), unique in the dataset
@@ -273,8 +276,9 @@ class _Planner:
         self.visit_until = self.today if local.hour >= 11 else self.today - timedelta(days=1)
         self.this_month = month_start(self.today)
         self.last_month = previous_month(self.this_month)
+        self.first_day = history_start(self.today)
         self.months = [self.this_month]
-        while len(self.months) <= data.OUTREACH_MONTHS:
+        while self.months[0] > self.first_day:
             self.months.insert(0, previous_month(self.months[0]))
         self._directory()
 
@@ -419,9 +423,12 @@ class _Planner:
         so_far = [d for d in all_now if d <= self.visit_until]
         frac = len(so_far) / len(all_now)
         cg_missed, cg_now = self.chengang_month(cases, key, frac)
+        take_up = self.take_up()
+        span = (self.today - self.first_day).days or 1
         rows: list[VisitRow] = []
         missed_before: set[str] = set()
         for month in self.months:
+            progress = min(1.0, (month_end(month) - self.first_day).days / span)
             current = month == self.this_month
             days = so_far if current else self.working_days(month, month_end(month))
             half = (month_end(month).day + 1) // 2  # a key firm's first visit is due by then
@@ -429,6 +436,9 @@ class _Planner:
             for grid in self.grids:
                 kind = self.kind_of(grid)
                 rate = rng.uniform(*rates[kind])
+                if kind != LINGFENG:
+                    start = take_up[self.ancestor(grid, RegionLevel.DISTRICT)]
+                    rate *= start + (1 - start) * progress
                 for firm in self.firms_of[grid]:
                     is_key = firm.uscc in key
                     if grid == self.chengang_grid and month == self.last_month:
@@ -453,6 +463,12 @@ class _Planner:
                         missed.add(firm.uscc)
             missed_before = missed
         return rows
+
+    def take_up(self) -> dict[str, float]:
+        """District code → its visit rate's factor on the first day of the history."""
+        rng = self.rng("take-up")
+        districts = sorted({self.ancestor(g, RegionLevel.DISTRICT) for g in self.grids})
+        return {d: rng.uniform(*data.VISIT_TAKE_UP_START) for d in districts}
 
     def firm_visits(
         self,
@@ -609,7 +625,7 @@ class _Planner:
         rng = self.rng("roundtables")
         current = _Quarter.of(self.today)
         quarters = [current]
-        while len(quarters) < 5:
+        while quarters[0].start > self.first_day:
             quarters.insert(0, quarters[0].previous)
         thursday = self.next_thursday()
         visits_by_grid: dict[str, list[date]] = defaultdict(list)

@@ -1,4 +1,4 @@
-"""Demo data of consultation (意见征询): two surveys, written in bulk from the seed.
+"""Demo data of consultation (意见征询): the surveys, written in bulk from the seed.
 
 - **Gulin 2020 epidemic questionnaire** (古林镇企业复工复产情况调查), by 周华 for every firm of
   古林镇, February 2020, closed; 236 firms answered (named): resumption, staff back, needs,
@@ -7,6 +7,10 @@
   anonymous, closed three weeks before the load day; about 45 % of the city's firms answered.
   Each district has its own level per dimension (drawn from the seed), so the health index
   fed by ``selectors.index_facts`` differs by district; each firm adds its own leaning.
+- **The same survey in each earlier year** the history reaches (closed on the same day of
+  the year): each district's level lower by what it has gained since (drawn per district
+  and dimension, a few lose ground), and 15 % fewer answers a year back, so the index's
+  perceived-closeness indicators have a trend.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from qinqing.consultation.models import (
 )
 from qinqing.demo.bulk import insert
 from qinqing.demo.context import DemoContext
+from qinqing.demo.history import history_start
 from qinqing.directory.models import Audience, Region, RegionLevel
 
 GULIN_RESPONSES = 236
@@ -135,7 +140,6 @@ def write(ctx: DemoContext) -> dict[str, int]:
     regions = list(ctx.regions.values())
     by_pk = {r.pk: r for r in regions}
     by_code = {r.code: r for r in regions}
-    city = next(r for r in regions if r.level == RegionLevel.CITY)
     gulin = next(r for r in regions if r.level == RegionLevel.TOWN and r.name == "古林镇")
     firms = sorted(ctx.firms.values(), key=lambda f: f.uscc)
     town_of = {f.pk: by_code[_town_code(by_pk[f.grid_id].path)] for f in firms}
@@ -200,64 +204,32 @@ def write(ctx: DemoContext) -> dict[str, int]:
         if rng.random() < 0.45:
             add(_answer(_uuid(rng), response, text_q, text=rng.choice(SUGGESTIONS)))
 
-    # --- business environment across Ningbo, recently ------------------------------------------
+    # --- business environment across Ningbo, every year of the history ------------------------
     today = ctx.now.astimezone(SHANGHAI).date()
     closes = today - timedelta(days=21)
-    _title, description, spec = business_environment()
-    survey = Survey.objects.create(
-        title=f"{closes.year}年宁波市营商环境评价",
-        description=description,
-        status=SurveyStatus.CLOSED,
-        author=ctx.users["sunyue"],
-        region=city,
-        audience=_audience(city),
-        closes_on=closes,
-        anonymous=True,
-        template="business_environment",
-        published_at=_at(closes - timedelta(days=30), 9),
-        closed_at=_at(closes + timedelta(days=1), 0),
-        reminders_sent_at=_at(closes - timedelta(days=3), 9),
-    )
-    be_questions = _questions(
-        survey,
-        [
-            (
-                s.title,
-                [
-                    Question(
-                        kind=q.kind, text=q.text, tag=q.tag, required=q.required, options=q.options
-                    )
-                    for q in s.questions
-                ],
-            )
-            for s in spec
-        ],
-    )
     districts = sorted({by_pk[f.grid_id].path.split("/")[2] for f in firms})
-    tags = sorted({q.tag for q in be_questions if q.tag})
+    tags = sorted({q.tag for s in business_environment()[2] for q in s.questions if q.tag})
     level = {(d, t): rng.uniform(3.2, 4.4) for d in districts for t in tags}
     share = {d: rng.uniform(0.3, 0.6) for d in districts}
-    for firm in firms:
-        path = by_pk[firm.grid_id].path
-        district = path.split("/")[2]
-        done = rng.random() < share[district] * (CITY_SHARE / 0.45)
-        day = closes - timedelta(days=rng.randint(0, 29)) if done else None
-        targets.append((survey.pk, firm.pk, day))
-        if not done:
-            continue
-        response = _uuid(rng)
-        responses.append((response, survey.pk, town_of[firm.pk].pk, None, None, None))
-        leaning = rng.gauss(0, 0.5)
-        for q in be_questions:
-            if q.kind == QuestionKind.SCALE:
-                mean = level[(district, q.tag)] + leaning
-                point = min(5, max(1, round(rng.gauss(mean, 0.8))))
-                answers.append(_answer(_uuid(rng), response, q, number=float(point)))
-            elif q.kind == QuestionKind.MULTIPLE:
-                for c in sorted(rng.sample(range(1, len(q.options) + 1), rng.randint(0, 2))):
-                    answers.append(_answer(_uuid(rng), response, q, choice=c))
-            elif q.kind == QuestionKind.LONG_TEXT and rng.random() < 0.08:
-                answers.append(_answer(_uuid(rng), response, q, text=rng.choice(BE_TEXTS)))
+    surveys = 2
+    survey = BusinessSurvey(ctx, closes, town_of, by_pk)
+    survey.write(rng, level, share, targets, responses, answers)
+    # the years before, as far back as the history goes: lower scores where a district has
+    # improved since, fewer answers (the survey was new)
+    first_day = history_start(today)
+    drift = random.Random(f"{ctx.plan.seed}-surveys-drift")
+    gain = {(d, t): drift.uniform(-0.05, 0.3) for d in districts for t in tags}
+    back = 1
+    while _years_back(closes, back) >= first_day:
+        earlier = _years_back(closes, back)
+        year_rng = random.Random(f"{ctx.plan.seed}-surveys-{earlier.year}")
+        old_level = {k: v - gain[k] * back for k, v in level.items()}
+        old_share = {d: v * (1 - 0.15 * back) for d, v in share.items()}
+        BusinessSurvey(ctx, earlier, town_of, by_pk).write(
+            year_rng, old_level, old_share, targets, responses, answers
+        )
+        surveys += 1
+        back += 1
 
     insert(SurveyTarget, TARGET, targets)
     # anonymous responses must not sit in the order of their firms: shuffle before inserting
@@ -266,8 +238,99 @@ def write(ctx: DemoContext) -> dict[str, int]:
     rng.shuffle(answers)
     insert(Answer, ANSWER, answers)
     return {
-        "surveys": 2,
+        "surveys": surveys,
         "survey_targets": len(targets),
         "survey_responses": len(responses),
         "survey_answers": len(answers),
     }
+
+
+def _years_back(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class BusinessSurvey:
+    """One year's business-environment survey (营商环境评价) across Ningbo, from the template:
+    anonymous, by 孙悦, open for thirty days up to ``closes``; each district has its own level
+    per dimension and its own response share; each firm adds its own leaning."""
+
+    def __init__(
+        self,
+        ctx: DemoContext,
+        closes: date,
+        town_of: dict[int, Region],
+        by_pk: dict[int, Region],
+    ) -> None:
+        self.ctx = ctx
+        self.closes = closes
+        self.town_of = town_of
+        self.by_pk = by_pk
+
+    def write(
+        self,
+        rng: random.Random,
+        level: dict[tuple[str, str], float],
+        share: dict[str, float],
+        targets: list[Row],
+        responses: list[Row],
+        answers: list[Row],
+    ) -> None:
+        ctx, closes = self.ctx, self.closes
+        city = next(r for r in ctx.regions.values() if r.level == RegionLevel.CITY)
+        _title, description, spec = business_environment()
+        survey = Survey.objects.create(
+            title=f"{closes.year}年宁波市营商环境评价",
+            description=description,
+            status=SurveyStatus.CLOSED,
+            author=ctx.users["sunyue"],
+            region=city,
+            audience=_audience(city),
+            closes_on=closes,
+            anonymous=True,
+            template="business_environment",
+            published_at=_at(closes - timedelta(days=30), 9),
+            closed_at=_at(closes + timedelta(days=1), 0),
+            reminders_sent_at=_at(closes - timedelta(days=3), 9),
+        )
+        be_questions = _questions(
+            survey,
+            [
+                (
+                    s.title,
+                    [
+                        Question(
+                            kind=q.kind,
+                            text=q.text,
+                            tag=q.tag,
+                            required=q.required,
+                            options=q.options,
+                        )
+                        for q in s.questions
+                    ],
+                )
+                for s in spec
+            ],
+        )
+        for firm in sorted(ctx.firms.values(), key=lambda f: f.uscc):
+            district = self.by_pk[firm.grid_id].path.split("/")[2]
+            done = rng.random() < share[district] * (CITY_SHARE / 0.45)
+            day = closes - timedelta(days=rng.randint(0, 29)) if done else None
+            targets.append((survey.pk, firm.pk, day))
+            if not done:
+                continue
+            response = _uuid(rng)
+            responses.append((response, survey.pk, self.town_of[firm.pk].pk, None, None, None))
+            leaning = rng.gauss(0, 0.5)
+            for q in be_questions:
+                if q.kind == QuestionKind.SCALE:
+                    mean = level[(district, q.tag)] + leaning
+                    point = min(5, max(1, round(rng.gauss(mean, 0.8))))
+                    answers.append(_answer(_uuid(rng), response, q, number=float(point)))
+                elif q.kind == QuestionKind.MULTIPLE:
+                    for c in sorted(rng.sample(range(1, len(q.options) + 1), rng.randint(0, 2))):
+                        answers.append(_answer(_uuid(rng), response, q, choice=c))
+                elif q.kind == QuestionKind.LONG_TEXT and rng.random() < 0.08:
+                    answers.append(_answer(_uuid(rng), response, q, text=rng.choice(BE_TEXTS)))

@@ -1,6 +1,7 @@
-"""Demo data of integrity (廉情监督): the sample lists, a year of contact filings by the demo
-officials (a handful flagged: ceremonies needing approval, a firm-paid lunch prohibited, one
-gift handed in) and 20+ recognised clean enterprises. Bulk, deterministic from the seed."""
+"""Demo data of integrity (廉情监督): the sample lists, contact filings by the demo officials over
+the whole history (every other week since ``history.history_start``) (a handful flagged:
+ceremonies needing approval, a firm-paid lunch prohibited, one gift handed in) and 20+
+recognised clean enterprises. Bulk, deterministic from the seed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from qinqing.accounts.models import Role, RoleAssignment
 from qinqing.common.workdays import SHANGHAI
 from qinqing.demo.context import DemoContext
+from qinqing.demo.history import history_start
 from qinqing.directory.models import Enterprise, Pairing
 
 OFFICIALS = ("liujianguo", "official_330206", "official_330213")
@@ -53,6 +55,7 @@ def _filings(ctx: DemoContext, rng: random.Random) -> dict[str, int]:
             user__in=officials, role=Role.OFFICIAL, region__isnull=False
         ).select_related("region")
     }
+    weeks = (today - history_start(today)).days // 7
     paired: dict[int, list[int]] = {}
     for p in Pairing.objects.filter(official__in=officials).order_by("pk"):
         paired.setdefault(p.official_id, []).append(p.enterprise_id)
@@ -62,7 +65,7 @@ def _filings(ctx: DemoContext, rng: random.Random) -> dict[str, int]:
         firms = paired.get(official.pk, [])
         if not firms or official.pk not in regions:
             continue
-        for week in range(0, 52, 2):
+        for week in range(0, weeks, 2):
             day = today - timedelta(days=7 * week + rng.randint(1, 6))
             kind, place_kind, payer, amount, heads, purpose = rng.choice(ORDINARY)
             plans.append(
