@@ -37,8 +37,8 @@ def test_the_business_environment_survey_is_anonymous_and_districts_differ(db: A
     assert not responses.filter(submitted_at__isnull=False).exists()
     facts = index_facts(start=survey.closes_on, end=date(survey.closes_on.year + 1, 1, 1))
     by_district: dict[str, list[float]] = defaultdict(list)
-    for path, indicator, value in facts:
-        assert indicator.startswith("survey.") and 1 <= value <= 5
-        by_district[path.split("/")[2]].append(value)
+    for path, indicator, value, answers in facts:
+        assert indicator.startswith("survey.") and 1 <= value <= 5 and answers >= 1
+        by_district[path.split("/")[2]] += [value] * int(answers)
     means = [mean(v) for v in by_district.values()]
     assert len(means) >= 8 and max(means) - min(means) > 0.2
