@@ -155,6 +155,25 @@ def test_downloads_carry_every_published_number(published: Publication, client: 
     assert report.status_code == 200 and "@media print" in report.content.decode()
 
 
+def test_a_download_is_made_once_per_language_and_served_the_same(
+    published: Publication, client: Client
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    url = "/index/2026H1/town/index.xlsx"
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content == chinese
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content
+    assert load_workbook(BytesIO(chinese)).sheetnames[:3] == ["说明", "结果", "指标"]
+    assert load_workbook(BytesIO(english)).sheetnames[0] == "Notes"
+    # the charts too are kept per language: a Chinese reader first, then an English one
+    assert "得分与名次区间" in client.get("/index/2026H1/town/").content.decode()
+    page = client.get("/index/2026H1/town/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'aria-label="Scores and rank intervals (5%–95%)"' in page
+
+
 def test_the_methodology_page_and_the_empty_index_render(db: Any, client: Client) -> None:
     assert "走访覆盖率" in client.get("/index/methodology/").content.decode()
     assert client.get("/index/").status_code == 200
