@@ -249,11 +249,17 @@ def _column_sums(columns: Array, w: Array, start: int, end: int) -> tuple[Array,
     (``columns[k]``: column k, shaped (…, units)), added in that order."""
     num = den = None
     for k in range(start, end):
-        present = ~np.isnan(columns[k])
-        wk = w[..., k, None] * present
-        yw = np.where(present, columns[k], 0.0) * wk
+        column, weight = columns[k], w[..., k, None]
+        missing = np.isnan(column)
+        if missing.any():
+            present = ~missing
+            wk = weight * present
+            yw = np.where(present, column, 0.0) * wk
+        else:  # every value present: the same products without the masks
+            wk = np.broadcast_to(weight, column.shape)
+            yw = column * weight
         if num is None or den is None:
-            num, den = yw, wk
+            num, den = yw, np.array(wk)
         else:
             num += yw
             den += wk
