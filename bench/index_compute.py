@@ -1,8 +1,12 @@
 """Time the health index for all of Ningbo (district and town level, one half-year, 1,000
 Monte Carlo draws) against a plain SQL aggregation of the same raw indicators.
 
-Usage:  .venv/bin/python bench/index_compute.py [--runs 3] [--draws 1000] [--period 2026H1]
+Usage:  .venv/bin/python bench/index_compute.py [--runs 3] [--draws 1000]
+        [--period 2026H1 --period 2026H2 | --period 2024H2,2025H1,...]
         [--var DIR]   (reuse a directory with a loaded demo instead of loading a fresh one)
+
+Every period given is measured in turn (default: the last full half-year) and a summary of
+the whole index against the plain SQL, per period and level, closes the output.
 
 Loads the demo into a temporary SQLite database (not timed), then, in this process, takes the
 median of ``--runs`` runs of: the plain SQL (one GROUP BY per source table, the same counts
@@ -58,8 +62,14 @@ def plain_sql(start: date, end: date) -> int:
 
     from qinqing.common.workdays import SHANGHAI
 
-    first = datetime.combine(start, dtime.min, tzinfo=SHANGHAI)
-    after = datetime.combine(end, dtime.min, tzinfo=SHANGHAI)
+    # moments as the database stores them (SQLite: UTC text), so the boundaries are right
+    first = connection.ops.adapt_datetimefield_value(
+        datetime.combine(start, dtime.min, tzinfo=SHANGHAI)
+    )
+    after = connection.ops.adapt_datetimefield_value(
+        datetime.combine(end, dtime.min, tzinfo=SHANGHAI)
+    )
+    last_day = end - timedelta(days=1)  # clean firms: recognised on the period's last day
     queries = [
         (
             "SELECT region_path, count(*),"
@@ -141,7 +151,7 @@ def plain_sql(start: date, end: date) -> int:
             " JOIN directory_enterprise e ON e.id = c.enterprise_id"
             " JOIN directory_region g ON g.id = e.grid_id WHERE c.status = 'recognised'"
             " AND c.valid_from <= %s AND c.valid_until >= %s GROUP BY g.path",
-            [end, end],
+            [last_day, last_day],
         ),
         (
             "SELECT region_path, count(*) FROM reports_report"
@@ -185,11 +195,60 @@ def median_time(function: Callable[[], Any], runs: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def periods_of(values: list[str]) -> list[str]:
+    return [p.strip() for value in values for p in value.split(",") if p.strip()]
+
+
+def measure(period: Any, runs: int, draws: int, today: date) -> dict[str, tuple[float, float]]:
+    """The medians of one period: the plain SQL, the facts, and per level the engine alone,
+    the roll-up and snapshot alone and the whole index."""
+    from qinqing.index import compute, engine, sources
+    from qinqing.index.method import load
+
+    method = load()
+    # the sources read half-open days: up to the day after the last one
+    end = min(period.end, today) + timedelta(days=1)
+    rows, available = sources.collect(method, start=period.start, end=end)
+    results = {
+        "plain SQL aggregation": median_time(lambda: plain_sql(period.start, end), runs),
+        "index facts (every source)": median_time(
+            lambda: sources.collect(method, start=period.start, end=end), runs
+        ),
+    }
+    for level in ("district", "town"):
+        units, parents = compute.regions_of(level)
+        inputs = compute.build_inputs(method, units, parents, rows, available)
+        settings = engine.Settings.of(method, draws=draws)
+        out = engine.run(inputs, settings)
+        results[f"regions, roll-up and snapshot, {level}"] = median_time(
+            lambda level=level, inputs=inputs, settings=settings, out=out: (
+                compute.build_inputs(method, *compute.regions_of(level), rows, available),
+                compute.snapshot(
+                    method, period, level, inputs, out, settings, available=available, as_of=end
+                ),
+            ),
+            runs,
+        )
+        for n in (draws, 0):
+            settings = engine.Settings.of(method, draws=n)
+            results[f"engine alone, {level} level, {n} draws"] = median_time(
+                lambda inputs=inputs, settings=settings: engine.run(inputs, settings), runs
+            )
+        for n in (draws, 0):
+            results[f"whole index, {level} level, {n} draws"] = median_time(
+                lambda level=level, n=n: compute.compute(
+                    period=period.key, level=level, method=method, draws=n, today=today
+                ),
+                runs,
+            )
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--draws", type=int, default=1000)
-    parser.add_argument("--period", default="")
+    parser.add_argument("--period", action="append", default=[])
     parser.add_argument("--var", default="")
     args = parser.parse_args()
     var = args.var or tempfile.mkdtemp(prefix="qinqing-index-bench-")
@@ -206,61 +265,39 @@ def main() -> None:
         from django.db import connection
 
         from qinqing.directory.models import Region
-        from qinqing.index import compute, engine, sources
-        from qinqing.index.method import load
+        from qinqing.index import compute
 
-        method = load()
         today = date.today()
-        period = (
-            compute.HalfYear.parse(args.period)
-            if args.period
-            else compute.HalfYear.containing(today).previous()
-        )
-        # the sources read half-open days: up to the day after the last one
-        end = min(period.end, today) + timedelta(days=1)
-        load_before = os.getloadavg()
-        print(
-            f"period {period.key}, {args.draws} draws, median of {args.runs} runs", file=sys.stderr
-        )
-        rows, available = sources.collect(method, start=period.start, end=end)
-        results = {
-            "plain SQL aggregation": median_time(lambda: plain_sql(period.start, end), args.runs),
-            "index facts (every source)": median_time(
-                lambda: sources.collect(method, start=period.start, end=end), args.runs
-            ),
-        }
-        for level in ("district", "town"):
-            units, parents = compute.regions_of(level)
-            inputs = compute.build_inputs(method, units, parents, rows, available)
-            for draws in (args.draws, 0):
-                settings = engine.Settings.of(method, draws=draws)
-                results[f"engine alone, {level} level, {draws} draws"] = median_time(
-                    lambda inputs=inputs, settings=settings: engine.run(inputs, settings),
-                    args.runs,
-                )
-            for draws in (args.draws, 0):
-                results[f"whole index, {level} level, {draws} draws"] = median_time(
-                    lambda level=level, draws=draws: compute.compute(
-                        period=period.key, level=level, method=method, draws=draws, today=today
-                    ),
-                    args.runs,
-                )
+        keys = periods_of(args.period) or [compute.HalfYear.containing(today).previous().key]
         towns = Region.objects.filter(level=3).count()
         districts = Region.objects.filter(level=2).count()
-        base = results["plain SQL aggregation"]
         print(
-            f"{districts} districts, {towns} towns, {len(rows)} fact rows; "
-            f"Python {platform.python_version()}, "
+            f"{districts} districts, {towns} towns; Python {platform.python_version()}, "
             f"{connection.vendor} {getattr(connection.Database, 'sqlite_version', '')}, "
-            f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, "
-            f"{os.getloadavg()[0]:.1f} after"
+            f"{os.cpu_count()} CPUs; {args.draws} draws, median of {args.runs} runs"
         )
-        print(f"{'':45s} {'wall':>9s}      {'ratio':>6s}   {'CPU':>9s}      {'ratio':>6s}")
-        for name, (wall, cpu) in results.items():
+        summary = []
+        for key in keys:
+            period = compute.HalfYear.parse(key)
+            load_before = os.getloadavg()
+            results = measure(period, args.runs, args.draws, today)
+            base = results["plain SQL aggregation"]
             print(
-                f"{name:45s} {wall * 1000:9.1f} ms   {wall / base[0]:5.2f}×   "
-                f"{cpu * 1000:9.1f} ms   {cpu / base[1]:5.2f}×"
+                f"\n{period.key} (as of {min(period.end, today)}); load average "
+                f"{load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
             )
+            print(f"{'':45s} {'wall':>9s}      {'ratio':>6s}   {'CPU':>9s}      {'ratio':>6s}")
+            for name, (wall, cpu) in results.items():
+                print(
+                    f"{name:45s} {wall * 1000:9.1f} ms   {wall / base[0]:5.2f}×   "
+                    f"{cpu * 1000:9.1f} ms   {cpu / base[1]:5.2f}×"
+                )
+            for level in ("district", "town"):
+                wall, cpu = results[f"whole index, {level} level, {args.draws} draws"]
+                summary.append((period.key, level, wall / base[0], cpu / base[1]))
+        print(f"\nwhole index with {args.draws} draws ÷ plain SQL (target ≤ 1.5×)")
+        for key, level, wall_ratio, cpu_ratio in summary:
+            print(f"{key} {level:8s}  wall {wall_ratio:5.2f}×  CPU {cpu_ratio:5.2f}×")
     finally:
         if not args.var:
             shutil.rmtree(var, ignore_errors=True)

@@ -294,8 +294,8 @@ def test_another_author_s_draft_is_not_visible_and_results_need_a_covering_regio
     assert not can_read_results(world.users["official"], draft)
 
 
-def test_index_facts_give_one_row_per_tagged_scale_answer_in_the_period(
-    world: Any, anonymous_survey: Survey
+def test_index_facts_count_the_tagged_scale_answers_by_town_and_value_in_the_period(
+    world: Any, anonymous_survey: Survey, firm_b_user: Any
 ) -> None:
     survey = anonymous_survey
     services.response_submit(
@@ -304,13 +304,20 @@ def test_index_facts_give_one_row_per_tagged_scale_answer_in_the_period(
         enterprise=world.firm_a,
         answers=answers(survey, scale=4, matrix={"1": 2, "2": 5}),
     )
+    services.response_submit(
+        actor=firm_b_user,
+        survey_id=survey.pk,
+        enterprise=world.firm_b,
+        answers=answers(survey, scale=4, matrix={"1": 3, "2": 5}),
+    )
     close = survey.closes_on
     facts = sorted(index_facts(start=close, end=close + timedelta(days=1)))
-    path = world.town.path
+    path = world.town.path  # both firms' answers are the town's
     assert facts == [
-        (path, "survey.closeness", 4.0),
-        (path, "survey.factors", 2.0),
-        (path, "survey.factors", 5.0),
+        (path, "survey.closeness", 4.0, 2.0),
+        (path, "survey.factors", 2.0, 1.0),
+        (path, "survey.factors", 3.0, 1.0),
+        (path, "survey.factors", 5.0, 2.0),
     ]
     assert index_facts(start=close + timedelta(days=1), end=close + timedelta(days=30)) == []
 

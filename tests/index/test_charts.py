@@ -32,3 +32,16 @@ def test_a_series_per_dimension_and_the_total_and_only_regions_with_answers() ->
     assert len(re.findall(r'id="business-environment-LineCollection_\d+"', svg)) == 2 * 4
     # two regions with answers on the y axis (the one without answers is left out)
     assert len(re.findall(r'id="business-environment-ytick_\d+"', svg)) == 2
+
+
+def test_the_ranking_chart_draws_a_nominal_rank_outside_its_interval() -> None:
+    """The nominal rank (no perturbation) may fall outside the 5–95 % interval of the draws:
+    the page still shows the interval and the rank (it failed with negative whiskers)."""
+    regions = [
+        {"code": "1", "name": "甲镇", "score": 80.0, "rank": 1, "rank_low": 1, "rank_high": 2},
+        {"code": "2", "name": "乙镇", "score": 70.0, "rank": 2, "rank_low": 3, "rank_high": 4},
+        {"code": "3", "name": "丙镇", "score": 60.0, "rank": 4, "rank_low": 1, "rank_high": 3},
+    ]
+    svg = str(charts.ranking_chart(regions, title="排名", score="得分", rank="名次"))
+    assert svg.startswith("<svg") and 'aria-label="排名"' in svg
+    assert len(re.findall(r'id="ranking-ytick_\d+"', svg)) >= 3

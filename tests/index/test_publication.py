@@ -155,10 +155,67 @@ def test_downloads_carry_every_published_number(published: Publication, client: 
     assert report.status_code == 200 and "@media print" in report.content.decode()
 
 
+def test_a_download_is_made_once_per_language_and_served_the_same(
+    published: Publication, client: Client
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    url = "/index/2026H1/town/index.xlsx"
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content == chinese
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content
+    assert load_workbook(BytesIO(chinese)).sheetnames[:3] == ["说明", "结果", "指标"]
+    assert load_workbook(BytesIO(english)).sheetnames[0] == "Notes"
+    # the charts too are kept per language: a Chinese reader first, then an English one
+    assert "得分与名次区间" in client.get("/index/2026H1/town/").content.decode()
+    page = client.get("/index/2026H1/town/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'aria-label="Scores and rank intervals (5%–95%)"' in page
+
+
 def test_the_methodology_page_and_the_empty_index_render(db: Any, client: Client) -> None:
     assert "走访覆盖率" in client.get("/index/methodology/").content.decode()
     assert client.get("/index/").status_code == 200
     assert client.get("/index/2026H1/town/").status_code == 404
+
+
+def _prose(data: Any, key: str = "") -> list[tuple[str, str]]:
+    """Every (Chinese, English) pair of prose in the methodology YAML: ``x`` and ``x_en``."""
+    pairs: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(v, str) and f"{k}_en" in data and len(v) > 8:
+                pairs.append((" ".join(v.split()), " ".join(str(data[f"{k}_en"]).split())))
+            else:
+                pairs += _prose(v, k)
+    elif isinstance(data, list):
+        for v in data:
+            pairs += _prose(v, key)
+    return pairs
+
+
+def test_the_methodology_page_speaks_the_readers_language(db: Any, client: Client) -> None:
+    from html import unescape
+
+    from qinqing.index.method import load
+
+    shown = {k: v for k, v in load().settings.items() if k != "weight_sets"}
+    rules = _prose(shown)
+    assert len(rules) >= 9  # coverage, small samples, imputation, no events, outliers, ...
+    chinese = unescape(
+        client.get("/index/methodology/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    )
+    for zh, en in rules:
+        assert zh in chinese
+        assert en[:40] not in chinese
+    assert "A unit (district or town) with fewer than 65 %" not in chinese
+    english = unescape(
+        client.get("/index/methodology/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    for zh, en in rules:
+        assert en in english and zh not in english
+    assert "Visit coverage" in english and "Visit coverage" not in chinese
 
 
 def test_the_staff_page_is_for_staff_only(world: Any, client: Client, fake_sources: None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from qinqing.audit.models import AuditEntry
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
 from qinqing.directory.models import Chamber, ChamberMembership
 from qinqing.integrity import selectors, services
-from qinqing.integrity.models import CleanCriterion
+from qinqing.integrity.models import CleanAssessment, CleanCriterion
 
 PDF = b"%PDF-1.4\n%evidence\n"
 
@@ -126,3 +126,20 @@ def test_the_public_list_needs_no_login(lists: None, world: Any, client: Any) ->
     assert response.status_code == 200
     assert client.get("/integrity/lists/").status_code == 200
     assert "OFF-NEG-1" in client.get("/integrity/lists/").content.decode()
+
+
+def test_the_index_counts_clean_firms_valid_on_the_periods_last_day(world: Any) -> None:
+    """A half-year is the days [start, end): a firm recognised until the period's last day
+    counts for it; one whose recognition only starts on ``end`` (the next period) does not."""
+    start, end = date(2026, 1, 1), date(2026, 7, 1)
+    CleanAssessment.objects.create(
+        enterprise=world.firm_a, status="recognised",
+        valid_from=date(2025, 7, 1), valid_until=date(2026, 6, 30),
+    )  # fmt: skip
+    CleanAssessment.objects.create(
+        enterprise=world.firm_b, status="recognised",
+        valid_from=end, valid_until=date(2028, 6, 30),
+    )  # fmt: skip
+    rows = selectors.index_facts(start=start, end=end)
+    clean = [path for path, fact, _ in rows if fact == "clean_firms.recognised"]
+    assert clean == [world.grid_a.path]

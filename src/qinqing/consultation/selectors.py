@@ -379,11 +379,12 @@ def export_table(survey: Survey) -> tuple[list[str], list[list[Any]]]:
 
 
 # --- the health index -------------------------------------------------------------------------
-def index_facts(*, start: date, end: date) -> list[tuple[str, str, float]]:
-    """One row per answer to a tagged scale question of a published or closed survey whose
-    close date is in [start, end): (region path of the response's town, "survey.<tag>",
-    value 1–5)."""
-    rows = (
+def index_facts(*, start: date, end: date) -> list[tuple[str, str, float, float]]:
+    """The answers to tagged scale questions of published or closed surveys whose close date
+    is in [start, end), grouped in the database: one row per town, tag and value with the
+    number of answers as its weight, ``(region path of the response's town,
+    "survey.<tag>", value 1–5, answers)``."""
+    groups = (
         Answer.objects.filter(
             question__tag__gt="",
             question__kind__in=list(SCALE_KINDS),
@@ -394,9 +395,9 @@ def index_facts(*, start: date, end: date) -> list[tuple[str, str, float]]:
         )
         .order_by()
         .values_list("response__region__path", "question__tag", "number")
+        .annotate(answers=Count("*"))
     )
     return [
-        (path, f"survey.{tag}", float(value))
-        for path, tag, value in rows.iterator()
-        if value is not None
+        (path, f"survey.{tag}", float(value), float(answers))
+        for path, tag, value, answers in groups
     ]

@@ -48,19 +48,20 @@ def ranking_chart(
         left.set_yticks(ys, [r["name"] for r in rows], fontsize=8 if len(rows) > 30 else 9)
         left.set_xlim(0, 100)
         left.set_title(score, fontsize=10, loc="left")
-        lows = [r["rank"] - r["rank_low"] for r in rows]
-        highs = [r["rank_high"] - r["rank"] for r in rows]
+        # the interval as a whisker around its own middle and the nominal rank as a dot: the
+        # nominal rank (no perturbation) may lie outside the 5–95 % interval of the draws
+        low = [r["rank_low"] if r["rank_low"] is not None else r["rank"] for r in rows]
+        high = [r["rank_high"] if r["rank_high"] is not None else r["rank"] for r in rows]
         right.errorbar(
-            [r["rank"] for r in rows],
+            [(a + b) / 2 for a, b in zip(low, high, strict=True)],
             ys,
-            xerr=[lows, highs],
-            fmt="o",
-            color=QIN_COLOUR,
+            xerr=[(b - a) / 2 for a, b in zip(low, high, strict=True)],
+            fmt="none",
             ecolor="#555",
             elinewidth=1,
             capsize=2,
-            markersize=3,
         )
+        right.plot([r["rank"] for r in rows], ys, "o", color=QIN_COLOUR, markersize=3)
         right.set_xlim(0.5, max(2, len(rows)) + 0.5)
         right.invert_xaxis()
         right.set_title(rank, fontsize=10, loc="left")

@@ -13,7 +13,6 @@ import csv
 import io
 import math
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import NormalDist
@@ -24,6 +23,7 @@ import numpy as np
 from qinqing.directory.models import Region, RegionLevel
 
 from . import engine, sources
+from .engine import Array
 from .method import Indicator, Methodology
 
 LEVELS = {"district": RegionLevel.DISTRICT, "town": RegionLevel.TOWN}
@@ -63,41 +63,77 @@ class HalfYear:
 # --- facts → raw indicators -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Area:
+    """A region as the computation needs it (read with one query, no model objects)."""
+
+    pk: int
+    code: str
+    name: str
+    path: str
+    parent_id: int | None = None
+    parent_code: str = ""
+
+
 class _Accumulator:
-    """Per unit and fact: Σ value·weight, Σ weight and the value histogram."""
+    """Per unit and fact: Σ value·weight (``total``), Σ weight (``count``), as (units × facts)
+    arrays, and the value histogram of the facts kept for means and medians (``hist``)."""
 
-    def __init__(self) -> None:
-        self.total: dict[tuple[int, str], float] = defaultdict(float)
-        self.count: dict[tuple[int, str], float] = defaultdict(float)
-        self.hist: dict[tuple[int, str], dict[float, float]] = defaultdict(
-            lambda: defaultdict(float)
-        )
+    def __init__(self, units: int, facts: dict[str, int]) -> None:
+        self.facts = facts
+        self.total: Array = np.zeros((units, len(facts)))
+        self.count: Array = np.zeros((units, len(facts)))
+        self.hist: dict[tuple[int, str], dict[float, float]] = {}
 
-    def add(self, unit: int, fact: str, value: float, weight: float, keep: bool) -> None:
-        self.total[(unit, fact)] += value * weight
-        self.count[(unit, fact)] += weight
-        if keep:
-            self.hist[(unit, fact)][value] += weight
+    def column(self, table: Array, fact: str) -> Array:
+        k = self.facts.get(fact)
+        return table[:, k] if k is not None else np.zeros(table.shape[0])
+
+
+def _owner(path: str, paths: dict[str, int]) -> int:
+    """The unit whose path is the longest prefix of ``path``; -1 when none is."""
+    path = "/" + path.strip("/") + "/"
+    end = len(path)
+    while end > 1:
+        found = paths.get(path[:end])
+        if found is not None:
+            return found
+        end = path.rfind("/", 0, end - 1) + 1
+    return -1
 
 
 def _roll_up(
-    rows: list[tuple[str, str, float, float]], paths: dict[str, int], keep: set[str]
+    rows: list[tuple[str, str, float, float]],
+    paths: dict[str, int],
+    keep: set[str],
+    facts: dict[str, int],
 ) -> _Accumulator:
-    acc = _Accumulator()
-    owner: dict[str, int | None] = {}
-    for path, fact, value, weight in rows:
-        if path not in owner:
-            found = None
-            parts = path.strip("/").split("/")
-            for depth in range(len(parts), 0, -1):
-                prefix = "/" + "/".join(parts[:depth]) + "/"
-                if prefix in paths:
-                    found = paths[prefix]
-                    break
-            owner[path] = found
-        unit = owner[path]
-        if unit is not None:
-            acc.add(unit, fact, value, weight, fact in keep)
+    """The rows of the facts in ``facts`` added up per owning unit (the longest path prefix).
+    The sums run over the rows in their order, as a loop would add them (``np.bincount``
+    adds its weights in input order), so the figures do not depend on the vectorising."""
+    acc = _Accumulator(len(paths), facts)
+    if not rows:
+        return acc
+    path_of, fact_of, value_of, weight_of = zip(*rows, strict=True)
+    owner = {p: _owner(p, paths) for p in set(path_of)}
+    units = [owner[p] for p in path_of]
+    unit = np.array(units, dtype=np.intp)
+    fact = np.array([facts.get(f, -1) for f in fact_of], dtype=np.intp)
+    weights = np.array(weight_of, dtype=float)
+    products = np.array(value_of, dtype=float) * weights
+    use = (unit >= 0) & (fact >= 0)
+    width = len(facts)
+    at = unit[use] * width + fact[use]
+    size = len(paths) * width
+    acc.total = np.bincount(at, weights=products[use], minlength=size).reshape(-1, width)
+    acc.count = np.bincount(at, weights=weights[use], minlength=size).reshape(-1, width)
+    kept = keep & facts.keys()
+    for u, f, value, weight in zip(units, fact_of, value_of, weight_of, strict=True):
+        if u >= 0 and f in kept:
+            hist = acc.hist.get((u, f))
+            if hist is None:
+                hist = acc.hist[(u, f)] = {}
+            hist[value] = hist.get(value, 0.0) + weight
     return acc
 
 
@@ -110,57 +146,79 @@ def _weighted_median(hist: dict[float, float]) -> float:
     return float(values[int(np.searchsorted(cumulative, 0.5))])
 
 
-def indicator_value(
-    indicator: Indicator, acc: _Accumulator, unit: int
-) -> tuple[float, float, bool]:
-    """(raw value, sample, applicable) of one indicator for one unit.
+def indicator_values(indicator: Indicator, acc: _Accumulator) -> tuple[Array, Array, Array]:
+    """(raw value, sample, applicable) of one indicator for every unit of ``acc``.
 
     With no event in the denominator the value is NaN and, per the indicator's
     ``no_events``, the cell is either not applicable (a share of nothing) or missing. A count
     per firm with firms but no event counted is an observed 0 (the numerator sums to 0)."""
     f = indicator.formula
-    applicable = indicator.no_events != "not_applicable"
+    size = acc.total.shape[0]
+    applicable = np.full(size, indicator.no_events != "not_applicable")
+    value = np.full(size, math.nan)
+    sample = np.zeros(size)
     if f.type == "ratio":
-        den = acc.total.get((unit, f.denominator), 0.0)
-        if den <= 0:
-            return math.nan, 0.0, applicable
-        return acc.total.get((unit, f.numerator), 0.0) / den * f.scale, den, True
-    n = acc.count.get((unit, f.fact), 0.0)
-    if n <= 0:
-        if f.type == "sum" and indicator.no_events == "zero":
-            return 0.0, 0.0, True
-        return math.nan, 0.0, applicable
+        den = acc.column(acc.total, f.denominator)
+        has = den > 0
+        value[has] = acc.column(acc.total, f.numerator)[has] / den[has] * f.scale
+        sample[has] = den[has]
+        applicable |= has
+        return value, sample, applicable
+    n = acc.column(acc.count, f.fact)
+    has = n > 0
+    sample[has] = n[has]
+    applicable |= has
+    if f.type == "sum" and indicator.no_events == "zero":
+        value[~has] = 0.0
+        applicable[~has] = True
+    total = acc.column(acc.total, f.fact)
     if f.type == "mean":
-        return acc.total[(unit, f.fact)] / n, n, True
-    if f.type == "median":
-        return _weighted_median(acc.hist[(unit, f.fact)]), n, True
-    return acc.total[(unit, f.fact)] * f.scale, n, True
+        value[has] = total[has] / n[has]
+    elif f.type == "median":
+        for u in np.flatnonzero(has):
+            value[u] = _weighted_median(acc.hist[(int(u), f.fact)])
+    else:
+        value[has] = total[has] * f.scale
+    return value, sample, applicable
 
 
-def regions_of(level: str) -> tuple[list[Region], list[Region]]:
-    """The units of the level and their parents, in path order."""
+def regions_of(level: str) -> tuple[list[Area], list[Area]]:
+    """The units of the level and their parents, in path order (one query)."""
     if level not in LEVELS:
         raise PeriodError(f"level must be district or town, not {level!r}")
-    units = list(Region.objects.filter(level=LEVELS[level]).order_by("path"))
-    parent_ids = {u.parent_id for u in units}
-    parents = list(Region.objects.filter(pk__in=parent_ids).order_by("path"))
-    return units, parents
+    rows = (
+        Region.objects.filter(level=LEVELS[level])
+        .order_by("path")
+        .values_list(
+            "pk", "code", "name", "path", "parent_id", "parent__code", "parent__name",
+            "parent__path",
+        )
+    )  # fmt: skip
+    units, parents = [], {}
+    for pk, code, name, path, parent_id, p_code, p_name, p_path in rows:
+        units.append(Area(pk, code, name, path, parent_id, p_code or ""))
+        if parent_id is not None:
+            parents[parent_id] = Area(parent_id, p_code, p_name, p_path)
+    return units, sorted(parents.values(), key=lambda p: p.path)
 
 
 def build_inputs(
     method: Methodology,
-    units: list[Region],
-    parents: list[Region],
+    units: list[Area],
+    parents: list[Area],
     rows: list[tuple[str, str, float, float]],
     available: dict[str, bool],
 ) -> engine.Inputs:
     keep = {i.formula.fact for i in method.indicators if i.formula.type in ("mean", "median")} | {
         d.fact for d in method.be_dimensions
     }
-    unit_paths = {u.path: k for k, u in enumerate(units)}
-    parent_paths = {p.path: k for k, p in enumerate(parents)}
-    acc = _roll_up(rows, unit_paths, keep)
-    pacc = _roll_up(rows, parent_paths, keep)
+    red_fact, red_source = method.red_line
+    needed = sorted(
+        {f for i in method.indicators for f in i.formula.facts} | keep | {red_fact} - {""}
+    )
+    facts = {f: k for k, f in enumerate(needed)}
+    acc = _roll_up(rows, {u.path: k for k, u in enumerate(units)}, keep, facts)
+    pacc = _roll_up(rows, {p.path: k for k, p in enumerate(parents)}, keep, facts)
     parent_index = {p.pk: k for k, p in enumerate(parents)}
     indicators = [i for i in method.indicators if available.get(i.source)]
     unavailable = [i for i in method.indicators if not available.get(i.source)]
@@ -168,32 +226,27 @@ def build_inputs(
     n = np.zeros(raw.shape)
     applicable = np.ones(raw.shape, dtype=bool)
     parent = np.full(raw.shape, np.nan)
+    of_parent = np.array([parent_index.get(u.parent_id or -1, -1) for u in units], dtype=np.intp)
+    has_parent = of_parent >= 0
     answers: dict[tuple[int, int], tuple[Any, Any]] = {}
-    parent_cache: dict[tuple[int, int], float] = {}
     for k, indicator in enumerate(indicators):
-        for u, unit in enumerate(units):
-            raw[u, k], n[u, k], applicable[u, k] = indicator_value(indicator, acc, u)
-            p = parent_index.get(unit.parent_id or -1)
-            if p is not None:
-                if (p, k) not in parent_cache:
-                    parent_cache[(p, k)] = indicator_value(indicator, pacc, p)[0]
-                parent[u, k] = parent_cache[(p, k)]
-            if indicator.bootstrappable and (u, indicator.formula.fact) in acc.hist:
-                hist = acc.hist[(u, indicator.formula.fact)]
-                values = sorted(hist)
-                answers[(u, k)] = (
-                    np.array(values, dtype=float),
-                    np.array([hist[v] for v in values], dtype=float),
-                )
+        raw[:, k], n[:, k], applicable[:, k] = indicator_values(indicator, acc)
+        parent[has_parent, k] = indicator_values(indicator, pacc)[0][of_parent[has_parent]]
+        if indicator.bootstrappable:
+            for u in range(len(units)):
+                hist = acc.hist.get((u, indicator.formula.fact))
+                if hist is not None:
+                    values = sorted(hist)
+                    answers[(u, k)] = (
+                        np.array(values, dtype=float),
+                        np.array([hist[v] for v in values], dtype=float),
+                    )
     red_line: list[bool | None] = [None] * len(units)
-    fact, red_source = method.red_line
-    if fact and available.get(red_source):
-        red_line = [acc.total.get((u, fact), 0.0) > 0 for u in range(len(units))]
+    if red_fact and available.get(red_source):
+        red_line = [bool(v > 0) for v in acc.column(acc.total, red_fact)]
     inputs = engine.Inputs(
         units=[
-            engine.Unit(
-                code=u.code, name=u.name, path=u.path, parent_code=_code(parents, u.parent_id)
-            )
+            engine.Unit(code=u.code, name=u.name, path=u.path, parent_code=u.parent_code)
             for u in units
         ],
         indicators=indicators,
@@ -211,15 +264,11 @@ def build_inputs(
     return inputs
 
 
-def _code(parents: list[Region], parent_id: int | None) -> str:
-    return next((p.code for p in parents if p.pk == parent_id), "")
-
-
 # --- the business-environment index ---------------------------------------------------------
 
 
 def _business_environment(
-    method: Methodology, units: list[Region], acc: _Accumulator, available: dict[str, bool]
+    method: Methodology, units: list[Area], acc: _Accumulator, available: dict[str, bool]
 ) -> dict[str, Any]:
     be = method.be
     if not method.be_dimensions or not available.get("consultation"):
@@ -285,20 +334,25 @@ def _r(value: float | None, digits: int = 4) -> float | None:
     return round(float(value), digits)
 
 
-def _int(value: float) -> int | None:
-    return None if math.isnan(value) else int(value)
+def _rounded(values: Array, digits: int = 4) -> list[float | None]:
+    """``_r`` of every element (NaN → None), by way of plain Python floats."""
+    flat = np.asarray(values, dtype=float).ravel().tolist()
+    return [None if v != v else round(v, digits) for v in flat]
 
 
-def _status(inputs: engine.Inputs, out: engine.Output, u: int, k: int) -> str:
-    """ok, missing (imputed where the parent has a value), not_applicable (no event in the
-    denominator) or not_measured (no unit of the level observed it in the period)."""
-    if not math.isnan(inputs.raw[u, k]):
-        return "ok"
-    if not out.measured[k]:
-        return "not_measured"
-    if inputs.applicable is not None and not inputs.applicable[u, k]:
-        return "not_applicable"
-    return "missing"
+def _ints(values: Array) -> list[int | None]:
+    return [None if v != v else int(v) for v in np.asarray(values, float).tolist()]
+
+
+def _statuses(inputs: engine.Inputs, out: engine.Output) -> Array:
+    """Per cell: ok, missing (imputed where the parent has a value), not_applicable (no event
+    in the denominator) or not_measured (no unit of the level observed it in the period)."""
+    missing = np.isnan(inputs.raw)
+    status = np.where(missing, "missing", "ok").astype(object)
+    if inputs.applicable is not None:
+        status[missing & ~inputs.applicable] = "not_applicable"
+    status[missing & ~np.asarray(out.measured, dtype=bool)[None, :]] = "not_measured"
+    return status
 
 
 def snapshot(
@@ -341,63 +395,81 @@ def snapshot(
                 ),
             }
         )
-    regions = []
-    for u, unit in enumerate(inputs.units):
-        flags = []
-        if not out.scored[u]:
-            flags.append("not_scored")
-        if inputs.red_line and inputs.red_line[u]:
-            flags.append("red_line")
-        na = (
-            ~inputs.applicable
-            if inputs.applicable is not None
-            else np.zeros(out.imputed.shape, dtype=bool)
-        )
+    na = (
+        ~inputs.applicable
+        if inputs.applicable is not None
+        else np.zeros(out.imputed.shape, dtype=bool)
+    )
+    counts = [
+        (name, mask.sum(axis=1).tolist())
         for name, mask in (
             ("imputed", out.imputed & ~na),
             ("not_applicable", out.imputed & na),
             ("shrunk", out.shrunk),
             ("winsorised", out.winsorised),
-        ):
-            count = int(mask[u].sum())
-            if count:
-                flags.append(f"{name}={count}")
+        )
+    ]
+    scored = np.asarray(out.scored, dtype=bool).tolist()
+    score, qin, qing = _rounded(out.score), _rounded(out.qin), _rounded(out.qing)
+    subs = [_rounded(out.sub[:, j]) for j in range(len(out.subpillars))]
+    rank, median_rank = _ints(out.rank), _ints(out.median_rank)
+    rank_low, rank_high = _ints(out.rank_low), _ints(out.rank_high)
+    tier, coverage = np.asarray(out.tier).tolist(), _rounded(out.coverage)
+    regions = []
+    for u, unit in enumerate(inputs.units):
+        flags = []
+        if not scored[u]:
+            flags.append("not_scored")
+        if inputs.red_line and inputs.red_line[u]:
+            flags.append("red_line")
+        for name, count in counts:
+            if count[u]:
+                flags.append(f"{name}={count[u]}")
         regions.append(
             {
                 "code": unit.code,
                 "name": unit.name,
                 "path": unit.path,
                 "parent": unit.parent_code,
-                "score": _r(out.score[u]),
-                "qin": _r(out.qin[u]),
-                "qing": _r(out.qing[u]),
-                "subpillars": {s: _r(out.sub[u, j]) for j, (_p, s) in enumerate(out.subpillars)},
-                "rank": _int(out.rank[u]),
-                "median_rank": _int(out.median_rank[u]),
-                "rank_low": _int(out.rank_low[u]),
-                "rank_high": _int(out.rank_high[u]),
-                "tier": int(out.tier[u]) or None,
-                "coverage": _r(out.coverage[u]),
-                "scored": bool(out.scored[u]),
+                "score": score[u],
+                "qin": qin[u],
+                "qing": qing[u],
+                "subpillars": {s: subs[j][u] for j, (_p, s) in enumerate(out.subpillars)},
+                "rank": rank[u],
+                "median_rank": median_rank[u],
+                "rank_low": rank_low[u],
+                "rank_high": rank_high[u],
+                "tier": int(tier[u]) or None,
+                "coverage": coverage[u],
+                "scored": scored[u],
                 "red_line": inputs.red_line[u] if inputs.red_line else None,
                 "flags": flags,
             }
         )
+    # the cells, column by column: (units × indicators) arrays made Python lists once
+    status = _statuses(inputs, out).tolist()
+    raw, n = _rounded(inputs.raw), _rounded(inputs.n, 2)
+    value, normalised = _rounded(out.value), _rounded(out.normalised)
+    imputed, shrunk, winsorised = (
+        np.asarray(a, dtype=bool).tolist() for a in (out.imputed, out.shrunk, out.winsorised)
+    )
+    width = len(indicators)
     cells = []
     for u, unit in enumerate(inputs.units):
         for k, i in enumerate(indicators):
+            at = u * width + k
             cells.append(
                 {
                     "region": unit.code,
                     "indicator": i.code,
-                    "status": _status(inputs, out, u, k),
-                    "raw": _r(inputs.raw[u, k]),
-                    "n": _r(inputs.n[u, k], 2),
-                    "value": _r(out.value[u, k]),
-                    "normalised": _r(out.normalised[u, k]),
-                    "imputed": bool(out.imputed[u, k]),
-                    "shrunk": bool(out.shrunk[u, k]),
-                    "winsorised": bool(out.winsorised[u, k]),
+                    "status": status[u][k],
+                    "raw": raw[at],
+                    "n": n[at],
+                    "value": value[at],
+                    "normalised": normalised[at],
+                    "imputed": imputed[u][k],
+                    "shrunk": shrunk[u][k],
+                    "winsorised": winsorised[u][k],
                 }
             )
         for i in inputs.unavailable:

@@ -113,58 +113,62 @@ def render_markdown(method: Methodology) -> str:
             del scored
     out.append("\n## Rules\n\n")
     rules = [
-        ("Coverage", f"threshold {s['coverage_min']:.0%}", s["coverage_reason"]),
-        ("Small samples", s["small_sample"], s["small_sample_reason"]),
-        ("Imputation", s["imputation"], s["imputation_reason"]),
-        ("No events", "zero, not applicable or missing, per indicator", s["no_events_reason"]),
+        ("Coverage", f"threshold {s['coverage_min']:.0%}", s["coverage_reason_en"]),
+        ("Small samples", s["small_sample"], s["small_sample_reason_en"]),
+        ("Imputation", s["imputation"], s["imputation_reason_en"]),
+        ("No events", "zero, not applicable or missing, per indicator", s["no_events_reason_en"]),
         (
             "Outliers",
             f"|skew| > {s['outliers']['skew']:g} and kurtosis > {s['outliers']['kurtosis']:g}, "
             f"at most {s['outliers']['max_points']} points",
-            s["outliers"]["reason"],
+            s["outliers"]["reason_en"],
         ),
         (
             "Normalisation",
             f"{s['normalisation']} (alternatives: {_list(s['normalisation_alternatives'])})",
-            s["normalisation_reason"],
+            s["normalisation_reason_en"],
         ),
         (
             "Aggregation",
             f"{s['aggregation_within']} within, {s['aggregation_between']} between 亲 and 清, "
             f"zero floor {s['zero_floor']:g}",
-            s["aggregation_reason"],
+            s["aggregation_reason_en"],
         ),
         (
             "Red line",
             f"`{method.red_line[0]}` > 0, source `{method.red_line[1]}`",
-            s["red_line"]["reason"],
+            s["red_line"]["reason_en"],
         ),
-        ("Weights", "equal within groups; 亲/清 50/50", s["weights_reason"]),
+        ("Weights", "equal within groups; 亲/清 50/50", s["weights_reason_en"]),
         (
             "Uncertainty",
             f"{u.draws} draws, seed {method.seed}, weights ±{u.weight_noise:.0%}, "
             f"normalisation {{{_list(u.normalisation)}}}, aggregation {{{_list(u.aggregation)}}}, "
             f"imputation {{{_list(u.imputation)}}}, bootstrap {'on' if u.bootstrap else 'off'}, "
             f"interval {u.interval[0]:.0%}–{u.interval[1]:.0%}",
-            s["uncertainty"]["reason"],
+            s["uncertainty"]["reason_en"],
         ),
     ]
     for name, setting, reason in rules:
         out.append(f"- **{name}** ({setting}). {_text(reason)}\n")
     out.append("\n### Alternative weight sets\n\n")
     for name, ws in (s.get("weight_sets") or {}).items():
-        changes = ", ".join(f"`{k}` × {v:g}" for k, v in ws.items() if k != "description")
+        changes = ", ".join(
+            f"`{k}` × {v:g}" for k, v in ws.items() if not k.startswith("description")
+        )
         out.append(
-            f"- `{name}`: {ws.get('description', '')}{' (' + changes + ')' if changes else ''}\n"
+            f"- `{name}`: {ws.get('description_en', '')}{' (' + changes + ')' if changes else ''}\n"
         )
     be = method.be
     out.append(
-        f"\n## {be.get('title', '')} ({be.get('title_en', '')})\n\n{_text(be.get('reason'))}\n\n"
+        f"\n## {be.get('title', '')} ({be.get('title_en', '')})\n\n{_text(be.get('reason_en'))}\n\n"
     )
     out.append("| code | dimension | fact |\n| --- | --- | --- |\n")
     for d in method.be_dimensions:
         out.append(f"| `{d.code}` | {d.name} ({d.name_en}) | `{d.fact}` |\n")
-    out.append(f"\n## Adjustments to the default tree\n\n{_text(method.raw.get('adjustments'))}\n")
+    out.append(
+        f"\n## Adjustments to the default tree\n\n{_text(method.raw.get('adjustments_en'))}\n"
+    )
     return "".join(out)
 
 

@@ -217,33 +217,54 @@ def _percentile_rank(x: Array, good: Array) -> Array:
     return np.where(np.isnan(x), np.nan, y)
 
 
-def weighted_mean(y: Array, w: Array, groups: Array) -> Array:
+def weighted_mean(y: Array, w: Array, groups: Array, *, planes: bool = False) -> Array:
     """Arithmetic mean of ``y`` (…, units, k) within groups (k, g) with weights w (…, k);
-    missing values are left out and the group's weights re-scaled. → (…, units, g)."""
-    present = ~np.isnan(y)
-    wk = w[..., None, :] * present  # (…, units, k)
-    yw = np.where(present, y, 0.0) * wk
+    missing values are left out and the group's weights re-scaled. → (…, units, g).
+    ``planes``: ``y`` is laid out (k, …, units), one contiguous plane per column."""
     starts = _contiguous(groups)
+    if planes and starts is None:
+        y = np.moveaxis(y, 0, -1)
     if starts is not None:
+        columns = y if planes else np.moveaxis(y, -1, 0)
         # each indicator in one group, the groups' columns side by side (the tree's order):
-        # add the columns of each group one after the other, whole (draws × units) planes
-        # at a time, instead of a product with the membership matrix
+        # add the columns of each group one after the other, a whole (draws × units) plane
+        # at a time, without (draws × units × k) temporaries
         ends = [*starts[1:].tolist(), groups.shape[0]]
-        num = np.stack([_column_sum(yw, a, b) for a, b in zip(starts, ends, strict=True)], -1)
-        den = np.stack([_column_sum(wk, a, b) for a, b in zip(starts, ends, strict=True)], -1)
+        num = np.empty((*columns.shape[1:], groups.shape[1]))
+        den = np.empty(num.shape)
+        for g, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
+            num[..., g], den[..., g] = _column_sums(columns, w, a, b)
     else:
+        present = ~np.isnan(y)
+        wk = w[..., None, :] * present  # (…, units, k)
+        yw = np.where(present, y, 0.0) * wk
         num = np.einsum("...uk,kg->...ug", yw, groups)
         den = np.einsum("...uk,kg->...ug", wk, groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _column_sum(x: Array, start: int, end: int) -> Array:
-    """x[..., start] + x[..., start + 1] + … + x[..., end − 1], added in that order."""
-    total = x[..., start].copy()
-    for k in range(start + 1, end):
-        total += x[..., k]
-    return total
+def _column_sums(columns: Array, w: Array, start: int, end: int) -> tuple[Array, Array]:
+    """Σ y·w and Σ w over the present (not NaN) values of columns ``start`` … ``end − 1``
+    (``columns[k]``: column k, shaped (…, units)), added in that order."""
+    num = den = None
+    for k in range(start, end):
+        column, weight = columns[k], w[..., k, None]
+        missing = np.isnan(column)
+        if missing.any():
+            present = ~missing
+            wk = weight * present
+            yw = np.where(present, column, 0.0) * wk
+        else:  # every value present: the same products without the masks
+            wk = np.broadcast_to(weight, column.shape)
+            yw = column * weight
+        if num is None or den is None:
+            num, den = yw, np.array(wk)
+        else:
+            num += yw
+            den += wk
+    assert num is not None and den is not None
+    return num, den
 
 
 def _contiguous(groups: Array) -> Array | None:
@@ -417,9 +438,11 @@ def _scores(
     agg_methods: tuple[str, ...],
     floor: float,
     normalised: Array | None = None,
+    planes: bool = False,
 ) -> tuple[Array, Array, Array, Array, Array]:
     """Scores of draws: x (D, units, k) → normalised, sub-pillars, 亲, 清, index (``x`` is
-    normalised here unless the caller gives ``normalised``)."""
+    normalised here unless the caller gives ``normalised``, laid out (k, D, units) when
+    ``planes``)."""
     if normalised is None:
         y = np.full(x.shape, np.nan)
         for m, name in enumerate(norm_methods):
@@ -428,7 +451,7 @@ def _scores(
                 y[which] = normalise(x[which], name, low, high, direction)
     else:
         y = normalised
-    sub = weighted_mean(y, w_ind, member)
+    sub = weighted_mean(y, w_ind, member, planes=planes)
     pil = weighted_mean(sub, w_sub, pillar_of)
     qin, qing = pil[..., 0], pil[..., 1]
     score = np.full(qin.shape, np.nan)
@@ -635,7 +658,8 @@ def _monte_carlo(
     normalised_tables = np.stack(
         [normalise(tables, name, low, high, direction) for name in norm_methods]
     )
-    y = normalised_tables[norm, which_table]  # (draws, units, k)
+    # laid out (k, draws, units): one contiguous (draws × units) plane per indicator
+    y = np.moveaxis(normalised_tables, -1, 0)[:, norm, which_table]
     if u.bootstrap:
         row_of = {int(unit): j for j, unit in enumerate(rows)}
         col_of = {int(k): j for j, k in enumerate(scored_k)}
@@ -669,8 +693,12 @@ def _monte_carlo(
             for m, name in enumerate(norm_methods):
                 which = norm == m
                 if which.any():
-                    y[np.ix_(np.flatnonzero(which), np.arange(len(rows)), np.array(boot))] = (
-                        normalise(x[which], name, low[boot], high[boot], direction[boot])
+                    y[np.ix_(np.array(boot), np.flatnonzero(which), np.arange(len(rows)))] = (
+                        np.moveaxis(
+                            normalise(x[which], name, low[boot], high[boot], direction[boot]),
+                            -1,
+                            0,
+                        )
                     )
     _y, _sub, _q1, _q2, score = _scores(
         y,
@@ -688,6 +716,7 @@ def _monte_carlo(
         agg_methods=agg_methods,
         floor=settings.zero_floor,
         normalised=y,
+        planes=True,
     )
     ranks = np.full((draws, len(inputs.units)), np.nan)
     ranks[:, rows] = competition_ranks(score)

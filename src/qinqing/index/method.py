@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils import translation
 
 DIRECTORY = Path(__file__).with_name("methodology")
 DEFAULT_VERSION = "2026"
@@ -111,6 +112,7 @@ class Source:
     module: str
     function: str
     name: str
+    name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,21 @@ class Methodology:
         sets = self.settings.get("weight_sets") or {}
         if name not in sets:
             raise MethodError(f"unknown weight set {name!r}; known: {', '.join(sets)}")
-        return {k: float(v) for k, v in (sets[name] or {}).items() if k != "description"}
+        return {
+            k: float(v) for k, v in (sets[name] or {}).items() if not k.startswith("description")
+        }
+
+
+def localised(item: Any, key: str = "name") -> str:
+    """The text of the methodology under ``key`` in the active language: the Chinese field
+    (``name``, ``coverage_reason``) in Chinese, its English twin (``name_en``,
+    ``coverage_reason_en``) otherwise, the Chinese when there is no English. ``item`` is a
+    mapping of the YAML or one of the objects above."""
+    get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
+    chinese = str(get(key) or "")
+    if (translation.get_language() or "zh-hans").startswith("zh"):
+        return chinese
+    return str(get(f"{key}_en") or chinese)
 
 
 def _require(mapping: dict[str, Any], key: str, where: str) -> Any:
@@ -261,7 +277,13 @@ def parse(data: dict[str, Any]) -> Methodology:
         if name not in AGGREGATIONS:
             raise MethodError(f"unknown aggregation {name}")
     sources = {
-        code: Source(code=code, module=s["module"], function=s["function"], name=s["name"])
+        code: Source(
+            code=code,
+            module=s["module"],
+            function=s["function"],
+            name=s["name"],
+            name_en=s.get("name_en") or "",
+        )
         for code, s in _require(data, "sources", "methodology").items()
     }
     for indicator in (i for p in pillars for s in p.subpillars for i in s.indicators):

@@ -11,10 +11,11 @@ import io
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
@@ -114,7 +115,7 @@ def _charts(pub: Publication, regions: list[dict[str, Any]]) -> dict[str, Any]:
     snap = pub.snapshot
     scored = _scored_indicators(snap)
     values = {(c["region"], c["indicator"]): c["normalised"] for c in snap["cells"]}
-    base = f"index:{pub.pk}"
+    base = _cache_key(pub)
     return {
         "ranking_chart": charts.cached(
             f"{base}:ranking",
@@ -233,23 +234,49 @@ def methodology(request: HttpRequest, version: str = "") -> HttpResponse:
     )
 
 
+def _cache_key(pub: Publication) -> str:
+    """What a publication's charts and files are cached under: the publication (it never
+    changes; its moment of publishing tells it from a row that once had its id) and the
+    language, since titles and labels are translated."""
+    return f"index:{pub.pk}:{pub.published_at.timestamp()}:{translation.get_language()}"
+
+
+DOWNLOADS = {
+    "results.csv": "text/csv; charset=utf-8",
+    "indicators.csv": "text/csv; charset=utf-8",
+    "index.xlsx": XLSX,
+}
+
+
+def download_body(pub: Publication, name: str) -> bytes:
+    """The file's bytes. A publication never changes, so each file is made once per
+    publication and language (the workbook's labels are translated) and kept in the cache:
+    the town workbook takes ~0.3 s to write."""
+    key = f"{_cache_key(pub)}:download:{name}"
+    body = cache.get(key)
+    if body is None:
+        snap = pub.snapshot
+        if name == "results.csv":
+            text = compute.csv_text(compute.RESULT_COLUMNS, compute.result_rows(snap))
+            body = text.encode("utf-8-sig")
+        elif name == "indicators.csv":
+            text = compute.csv_text(compute.INDICATOR_COLUMNS, compute.indicator_rows(snap))
+            body = text.encode("utf-8-sig")
+        else:
+            body = workbook(pub)
+        cache.set(key, body, 24 * 3600)
+    return bytes(body)
+
+
 @require_GET
 def download(request: HttpRequest, period: str, level: str, name: str) -> HttpResponse:
-    pub = _get_publication(period, level, request)
-    snap = pub.snapshot
-    stem = f"qinqing-index-{pub.period}-{pub.level}-v{pub.version}"
-    if name == "results.csv":
-        body = compute.csv_text(compute.RESULT_COLUMNS, compute.result_rows(snap))
-    elif name == "indicators.csv":
-        body = compute.csv_text(compute.INDICATOR_COLUMNS, compute.indicator_rows(snap))
-    elif name == "index.xlsx":
-        response = HttpResponse(workbook(pub), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
-        return response
-    else:
+    if name not in DOWNLOADS:
         raise Http404
-    response = HttpResponse(body.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{name}"'
+    pub = _get_publication(period, level, request)
+    stem = f"qinqing-index-{pub.period}-{pub.level}-v{pub.version}"
+    filename = f"{stem}.xlsx" if name == "index.xlsx" else f"{stem}-{name}"
+    response = HttpResponse(download_body(pub, name), content_type=DOWNLOADS[name])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

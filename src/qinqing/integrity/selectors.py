@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -263,8 +263,8 @@ def missing_filings(
 def index_facts(*, start: date, end: date) -> list[tuple[str, str, float]]:
     """Raw facts for the health index: per filing dated in ``[start, end)`` a row
     ``(filer's region path, "filings.total", 1)`` and, when prohibited,
-    ``(path, "filings.prohibited", 1)``; per clean enterprise recognised and valid at ``end``
-    ``(firm's grid path, "clean_firms.recognised", 1)``."""
+    ``(path, "filings.prohibited", 1)``; per clean enterprise recognised and valid on the
+    period's last day ``end - 1 day`` ``(firm's grid path, "clean_firms.recognised", 1)``."""
     rows: list[tuple[str, str, float]] = []
     filings = Filing.objects.filter(contact_date__gte=start, contact_date__lt=end).values_list(
         "region__path", "outcome"
@@ -273,7 +273,8 @@ def index_facts(*, start: date, end: date) -> list[tuple[str, str, float]]:
         rows.append((path, "filings.total", 1.0))
         if outcome == Outcome.PROHIBITED:
             rows.append((path, "filings.prohibited", 1.0))
-    clean = clean_recognised(on=end).values_list("enterprise__grid__path", flat=True)
+    last_day = end - timedelta(days=1)
+    clean = clean_recognised(on=last_day).values_list("enterprise__grid__path", flat=True)
     rows += [(path, "clean_firms.recognised", 1.0) for path in clean.iterator(chunk_size=2000)]
     return rows
 
