@@ -14,7 +14,7 @@ from qinqing.common.errors import NotPermitted, ServiceError
 from qinqing.index import services, sources
 from qinqing.index.models import ComputeRun, Publication
 
-from .conftest import ALL_FAKE, GRID_A, fake_facts
+from .conftest import ALL_FAKE, GRID_A, TOWN_B, fake_facts, fake_survey
 
 
 @pytest.fixture(autouse=True)
@@ -133,6 +133,25 @@ def test_a_period_without_survey_answers_says_so_instead_of_a_chart(
         services.publish(actor=world.users["supervisor"], run_id=ComputeRun.objects.get().pk)
     page = client.get("/index/2026H1/town/").content.decode()
     assert 'id="ix-be-none"' in page and 'id="ix-chart-be"' not in page
+    # and no table of empty rows, one per town, each saying its sample is too small
+    assert 'id="ix-be"' not in page
+
+
+def test_a_town_below_the_survey_minimum_reads_sample_too_small_in_english(
+    world: Any, client: Client
+) -> None:
+    def few_in_b(*, start: date, end: date) -> list[tuple[str, str, float]]:
+        rows = fake_survey(start=start, end=end)
+        kept_b = [r for r in rows if r[0] == TOWN_B][::4]  # 10 answers a tag, minimum 30
+        return [r for r in rows if r[0] != TOWN_B] + kept_b
+
+    with sources.override(**{**ALL_FAKE, "consultation": few_in_b}):
+        _run(world)
+        services.publish(actor=world.users["supervisor"], run_id=ComputeRun.objects.get().pk)
+    page = client.get("/index/2026H1/town/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    table = page[page.index('id="ix-be"') :]
+    assert "Sample too small" in table and "Too few demands" not in table
+    assert "样本不足" in client.get("/index/2026H1/town/").content.decode()
 
 
 def test_the_region_page_shows_indicators_against_goalposts(
