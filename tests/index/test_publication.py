@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
 from qinqing.audit.models import AuditEntry
 from qinqing.common.errors import NotPermitted, ServiceError
-from qinqing.index import services, sources
+from qinqing.index import charts, services, sources
 from qinqing.index.models import ComputeRun, Publication
 
 from .conftest import ALL_FAKE, GRID_A, TOWN_B, fake_facts, fake_survey
@@ -163,6 +165,32 @@ def test_the_region_page_shows_indicators_against_goalposts(
     assert response.status_code == 200 and "走访覆盖率" in page and "<svg" in page
     assert "数据源未建成" in page
     assert client.get("/index/2026H1/town/regions/999/").status_code == 404
+
+
+def test_the_region_chart_speaks_the_readers_language_whoever_came_first(
+    published: Publication, client: Client
+) -> None:
+    url = "/index/2026H1/town/regions/330203101/"
+
+    def chart(page: str) -> str:
+        start = page.index("<svg")
+        return page[start : page.index("</svg>", start) + len("</svg>")]
+
+    chinese = chart(client.get(url).content.decode())
+    english = chart(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    # the labels are drawn as outlines: compare with the chart drawn from the English names
+    cells = [c for c in published.snapshot["cells"] if c["region"] == "330203101"]
+    meta = {i["code"]: i for i in published.snapshot["indicators"]}
+    with translation.override("en"):
+        rows = [
+            (meta[c["indicator"]]["name_en"], c["normalised"])
+            for c in cells
+            if c["status"] != "unavailable" and not meta[c["indicator"]]["context"]
+        ]
+        title = gettext("各指标距目标值（0–100，100 为前沿）")
+        assert english == str(charts.goalpost_chart(rows, title=title))
+    assert 'aria-label="Indicators against the goalposts' in english
+    assert chinese != english and 'aria-label="各指标距目标值' in chinese
 
 
 def test_downloads_carry_every_published_number(published: Publication, client: Client) -> None:

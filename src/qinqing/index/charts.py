@@ -12,9 +12,12 @@ from typing import Any
 
 import matplotlib as mpl
 from django.core.cache import cache
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from qinqing.demands.charts import _figure, _settings, _style_axes, _svg
+
+from .method import localised
 
 QIN_COLOUR = "#c62828"
 QING_COLOUR = "#1565c0"
@@ -22,6 +25,8 @@ BAR_COLOUR = "#8fa3bf"
 
 
 def cached(key: str, draw: Callable[[], SafeString]) -> SafeString:
+    """The chart under ``key`` in the reader's language (its titles and labels are theirs)."""
+    key = f"{key}:{translation.get_language()}"
     svg = cache.get(key)
     if svg is None:
         svg = str(draw())
@@ -104,7 +109,7 @@ def heatmap(
         image = axes.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=100, aspect="auto")
         axes.set_xticks(
             range(len(indicators)),
-            [i["name"] for i in indicators],
+            [localised(i) for i in indicators],
             rotation=60,
             ha="right",
             fontsize=8,

@@ -24,7 +24,7 @@ from qinqing.common.errors import ServiceError
 from qinqing.common.pagination import paginate
 
 from . import charts, compute, selectors, services
-from .method import load
+from .method import load, localised
 from .models import Level, Publication
 from .permissions import can_preview, can_publish
 
@@ -191,7 +191,7 @@ def region(request: HttpRequest, period: str, level: str, code: str) -> HttpResp
     order = {i["code"]: k for k, i in enumerate(pub.snapshot["indicators"])}
     cells.sort(key=lambda c: order[c["indicator"]])
     chart_rows = [
-        (c["meta"]["name"], c["normalised"])
+        (localised(c["meta"]), c["normalised"])
         for c in cells
         if c["status"] != "unavailable" and not c["meta"]["context"]
     ]
