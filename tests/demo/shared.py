@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from qinqing.demo.loader import LoadResult
 from qinqing.demo.management.commands.demo import Command
@@ -66,6 +66,7 @@ class DemoLoad:
             self._command = Command()
             call_command(self._command, "load", stdout=out, stderr=StringIO())
             self.output = out.getvalue()
+            _check_deferred_constraints_now()
         except BaseException:
             self.close()
             raise
@@ -80,6 +81,21 @@ class DemoLoad:
             outer.__exit__(None, None, None)
         finally:
             unblocked.__exit__(None, None, None)
+
+
+def _check_deferred_constraints_now() -> None:
+    """Run PostgreSQL's deferred foreign-key checks of the load once, in the outer transaction.
+
+    pytest-django ends every test with ``SET CONSTRAINTS ALL IMMEDIATE`` inside the test's
+    savepoint; the checks still pending from the load would fire there, and the savepoint's
+    rollback would put them back as pending for the next test: every test would re-check
+    the hundreds of thousands of rows the load wrote (seconds each). Fired here, outside any
+    savepoint, they are done for good; the mode goes back to deferred for the tests."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 _loads: list[DemoLoad] = []
