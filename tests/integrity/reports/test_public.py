@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from django.apps import apps
@@ -194,3 +195,31 @@ def test_a_file_is_stored_encrypted_and_the_receipt_holder_gets_it_back(
     assert opened is not None
     got = client.post(f"/reports/receipt/files/{row.pk}/", {"receipt": receipt})
     assert got.status_code == 200 and got.content == pdf
+
+
+def test_a_photo_on_a_report_comes_back_without_where_and_with_what_phone_it_was_taken(
+    client, world, desk
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from qinqing.integrity.reports.models import File
+    from tests.common.test_metadata import photo_with_exif
+
+    photo = photo_with_exif()
+    receipt = submit(
+        client, world, evidence=SimpleUploadedFile("现场.jpg", photo, content_type="image/jpeg")
+    )
+    row = File.objects.get()
+    got = client.post(f"/reports/receipt/files/{row.pk}/", {"receipt": receipt})
+    assert got.status_code == 200 and got.content[:3] == b"\xff\xd8\xff"
+    assert b"Huawei" not in got.content and b"Exif" not in got.content
+    with Image.open(io.BytesIO(got.content)) as image:
+        assert image.size == (40, 20) and not image.getexif()
+
+
+def test_the_form_tells_the_reporter_which_metadata_is_removed_and_which_is_not(
+    client, world, desk
+) -> None:
+    page = client.get("/reports/new/").content.decode()
+    assert "拍摄地点" in page and "PDF中的作者信息无法清除" in page

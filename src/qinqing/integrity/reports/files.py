@@ -1,6 +1,7 @@
 """Files on reports: checked like demand attachments (extension and first bytes agree),
-limited in size and number, then encrypted — name, type and bytes — under the report's data
-key and kept in the database as ciphertext (so a backup holds only ciphertext)."""
+limited in size and number, cleaned of identifying metadata (``common.metadata``), then
+encrypted — name, type and bytes — under the report's data key and kept in the database as
+ciphertext (so a backup holds only ciphertext)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from qinqing.common.errors import ServiceError
+from qinqing.common.metadata import MetadataError, strip_metadata
 from qinqing.demands.attachments import ACCEPT, check
 
 from . import conf, crypto
@@ -26,14 +28,20 @@ __all__ = ["ACCEPT", "check_all", "describe", "open_file", "store"]
 
 
 def limits_hint() -> str:
-    return _("最多 %(n)s 个文件，每个不超过 %(size)s；JPG、PNG、PDF、Word、Excel。") % {
+    return _(
+        "最多 %(n)s 个文件，每个不超过 %(size)s；JPG、PNG、PDF、Word、Excel。"
+        "照片的拍摄地点、设备等信息和Word、Excel的作者信息会自动清除；"
+        "PDF中的作者信息无法清除，如有顾虑请改为拍照上传。"
+    ) % {
         "n": conf.get("REPORTS_FILE_MAX_COUNT"),
         "size": filesizeformat(conf.get("REPORTS_FILE_MAX_BYTES")),
     }
 
 
 def check_all(uploads: Sequence[UploadedFile]) -> list[tuple[str, str, bytes]]:
-    """(name, content type, bytes) of every acceptable upload; ServiceError otherwise."""
+    """(name, content type, bytes) of every acceptable upload, its identifying metadata
+    removed (photos' EXIF and GPS, Office authors: ``common.metadata``); ServiceError
+    otherwise."""
     uploads = [u for u in uploads if u]
     if len(uploads) > conf.get("REPORTS_FILE_MAX_COUNT"):
         message = _("一次最多上传 %(n)s 个文件。") % {"n": conf.get("REPORTS_FILE_MAX_COUNT")}
@@ -48,11 +56,16 @@ def check_all(uploads: Sequence[UploadedFile]) -> list[tuple[str, str, bytes]]:
             }
             raise ServiceError(message, field_errors={FIELD: [message]})
         try:
-            name, _ext, kind = check(upload)
+            name, ext, kind = check(upload)
         except ServiceError as exc:
             raise ServiceError(exc.message, field_errors={FIELD: [exc.message]}) from exc
         upload.seek(0)
-        checked.append((name, kind.content_type, upload.read()))
+        try:
+            raw = strip_metadata(upload.read(), ext)
+        except MetadataError as exc:
+            message = _("“%(name)s”无法读取，未上传。") % {"name": name}
+            raise ServiceError(message, field_errors={FIELD: [message]}) from exc
+        checked.append((name, kind.content_type, raw))
     return checked
 
 

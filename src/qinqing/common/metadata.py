@@ -1,0 +1,97 @@
+"""Remove what a file says about who made it before a report keeps it.
+
+A phone photo carries EXIF: the place it was taken (GPS), the phone's make and serial, the
+moment; a Word or Excel file names its author, the last person to save it and their
+company. On a misconduct report any of these can name the reporter, so report evidence is
+cleaned on arrival, before it is encrypted:
+
+- **JPEG**: decoded and encoded again (quality 92) after turning it upright by its EXIF
+  orientation, with nothing of the original's metadata (EXIF, XMP, comments, IPTC): only the
+  colour profile is kept;
+- **PNG**: encoded again losslessly with no text, time or EXIF chunks (the colour profile
+  is kept);
+- **.docx / .xlsx**: the package is rewritten with its document properties
+  (``docProps/core.xml``, ``app.xml``, ``custom.xml``) replaced by empty ones; the content
+  is untouched;
+- **PDF**: left as it is (its Info dictionary and XMP may name an author); the upload form
+  says so, so that a reporter can print it to a new PDF or send a photo instead.
+
+A file that cannot be read as its kind is refused by the caller's content check before it
+gets here; should decoding still fail, ``MetadataError`` says so and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: the empty property parts an Office package gets instead of its own
+_EMPTY_PARTS = {
+    "docProps/core.xml": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+        b'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"/>'
+    ),
+    "docProps/app.xml": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'extended-properties"/>'
+    ),
+    "docProps/custom.xml": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'custom-properties"/>'
+    ),
+}
+
+
+class MetadataError(ValueError):
+    """The file could not be read as its kind, so it could not be cleaned."""
+
+
+def strip_metadata(raw: bytes, extension: str) -> bytes:
+    """The file's bytes without the metadata that could identify its maker (see above)."""
+    extension = extension.lower()
+    if extension in (".jpg", ".jpeg"):
+        return _image(raw, "JPEG", quality=92, optimize=True)
+    if extension == ".png":
+        return _image(raw, "PNG", optimize=True)
+    if extension in (".docx", ".xlsx"):
+        return _office(raw)
+    return raw
+
+
+def _image(raw: bytes, fmt: str, **options: object) -> bytes:
+    try:
+        with Image.open(io.BytesIO(raw)) as opened:
+            image = ImageOps.exif_transpose(opened)
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise MetadataError(str(error)) from error
+    icc = image.info.get("icc_profile")
+    image.info = {}  # Pillow carries comments and other chunks over from ``info``
+    if fmt == "JPEG" and image.mode not in ("RGB", "L", "CMYK"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, fmt, **({"icc_profile": icc} if icc else {}), **options)
+    return out.getvalue()
+
+
+def _office(raw: bytes) -> bytes:
+    out = io.BytesIO()
+    try:
+        with (
+            zipfile.ZipFile(io.BytesIO(raw)) as source,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+        ):
+            for item in source.infolist():
+                data = _EMPTY_PARTS.get(item.filename) or source.read(item)
+                info = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = item.external_attr
+                target.writestr(info, data)
+    except (zipfile.BadZipFile, OSError, KeyError) as error:
+        raise MetadataError(str(error)) from error
+    return out.getvalue()
