@@ -58,3 +58,26 @@ def test_staff_reading_a_firm_leaves_an_access_entry_but_the_firm_itself_does_no
     client.force_login(world.users["enterprise"])
     client.get(f"/directory/enterprises/{world.firm_a.pk}/")
     assert views.count() == 1
+
+
+def test_the_log_reads_in_words_with_the_codes_beside_them(client, world) -> None:
+    client.force_login(world.users["steward"])
+    client.get(f"/directory/enterprises/{world.firm_a.pk}/")
+    client.force_login(world.users["audit_admin"])
+    body = client.get("/audit/", {"action": "enterprise.view"}).content.decode()
+    row = body[body.index("<tbody>") : body.index("</tbody>")]
+    assert "查看企业信息" in row and "enterprise.view" in row  # label, and the code searched
+    assert "管家" in row and ">steward<" not in row  # the role by its name
+    assert "企业" in row and "directory.enterprise" not in row  # the object type by its name
+
+
+def test_the_export_carries_the_labels_and_the_codes(client, world) -> None:
+    client.force_login(world.users["steward"])
+    client.get(f"/directory/enterprises/{world.firm_a.pk}/")
+    client.force_login(world.users["audit_admin"])
+    response = client.get("/audit/export/", {"action": "enterprise.view"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert row["角色"] == "管家" and row["动作"] == "查看企业信息"
+    assert row["动作代码"] == "enterprise.view" and row["对象类型"] == "企业"

@@ -17,6 +17,7 @@ from qinqing.common.spreadsheet import xlsx_response
 
 from .actions import ACTIONS
 from .forms import AuditSearchForm
+from .labels import action_label, object_type_label, role_label
 from .selectors import audit_search
 from .services import record, verify
 
@@ -60,6 +61,7 @@ def export(request: HttpRequest) -> HttpResponse:
         "操作人",
         "角色",
         "动作",
+        "动作代码",
         "对象类型",
         "对象ID",
         "对象",
@@ -72,9 +74,10 @@ def export(request: HttpRequest) -> HttpResponse:
             e.seq,
             timezone.localtime(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
             e.actor_name,
-            e.actor_role,
+            role_label(e.actor_role),
+            action_label(e.action),
             e.action,
-            e.object_type,
+            object_type_label(e.object_type),
             e.object_id,
             e.object_label,
             str(e.changes),
