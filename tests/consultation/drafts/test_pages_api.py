@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from qinqing.consultation.drafts.models import Comment
@@ -60,11 +62,22 @@ def test_the_public_page_needs_no_login_and_masks_firm_names(client, world, open
     body = client.get(f"/drafts/public/{open_draft.pk}/").content.decode()
     assert "某模具企业" in body and world.firm_a.name not in body
     assert "门槛降至400万元" in body
-    assert client.get(f"/api/v1/drafts/public/{open_draft.pk}").status_code == 401
+    # the API gives the same, also without a token
+    api = client.get(f"/api/v1/drafts/public/{open_draft.pk}")
+    assert api.status_code == 200
+    text = json.dumps(api.json(), ensure_ascii=False)
+    assert "某模具企业" in text and world.firm_a.name not in text and "门槛降至400万元" in text
+    listed = client.get("/api/v1/drafts/public").json()
+    assert listed["count"] == 1 and listed["items"][0]["id"] == open_draft.pk
+    assert listed["items"][0]["comments"] == 1
 
 
 def test_a_draft_that_is_not_final_has_no_public_page(client, world, open_draft) -> None:
     assert client.get(f"/drafts/public/{open_draft.pk}/").status_code == 404
+    assert client.get(f"/api/v1/drafts/public/{open_draft.pk}").status_code == 404
+    assert client.get("/api/v1/drafts/public").json()["count"] == 0
+    # the other draft endpoints still need a token
+    assert client.get(f"/api/v1/drafts/{open_draft.pk}").status_code == 401
 
 
 def test_the_office_creates_a_draft_on_the_page_and_bad_dates_keep_the_input(client, world) -> None:

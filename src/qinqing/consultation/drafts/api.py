@@ -93,6 +93,21 @@ class DraftPage(Schema):
     items: list[DraftRowOut]
 
 
+class PublicRowOut(Schema):
+    id: int
+    title: str
+    office_name: str
+    final_published_at: datetime | None
+    comments: int
+
+
+class PublicPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[PublicRowOut]
+
+
 class CommentIn(Schema):
     body: str
     clause_id: int | None = None
@@ -227,9 +242,33 @@ def draft_create(request: HttpRequest, body: DraftIn) -> tuple[int, dict[str, An
 
 
 @router.get(
+    "/public",
+    response={200: PublicPage},
+    auth=None,
+    summary="已公布定稿的草案（无需登录）",
+)
+def draft_public_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
+    current = paginate(selectors.public_drafts(), page, 20)
+    return {
+        **page_fields(current),
+        "items": [
+            {
+                "id": d.pk,
+                "title": d.title,
+                "office_name": d.office_name,
+                "final_published_at": d.final_published_at,
+                "comments": d.comment_count,
+            }
+            for d in current.object_list
+        ],
+    }
+
+
+@router.get(
     "/public/{draft_id}",
-    response={200: PublicOut, 401: Error, 404: Error},
-    summary="已公布定稿的草案：定稿条文、逐条意见（企业名称隐去）和答复、统计",
+    response={200: PublicOut, 404: Error},
+    auth=None,
+    summary="已公布定稿的草案：定稿条文、逐条意见（企业名称隐去）和答复、统计（无需登录）",
 )
 def draft_public(request: HttpRequest, draft_id: int) -> dict[str, Any]:
     draft = selectors.public_drafts().filter(pk=draft_id).first()
