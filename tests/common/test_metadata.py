@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 from PIL import Image, PngImagePlugin
+from pypdf import PdfReader, PdfWriter
 
 from qinqing.common.metadata import MetadataError, strip_metadata
 
@@ -81,8 +82,29 @@ def test_a_workbook_loses_its_author_and_company_and_keeps_its_cells() -> None:
     assert again.properties.creator != "王举报"
 
 
-def test_a_pdf_is_kept_as_it_is() -> None:
-    pdf = b"%PDF-1.4 /Author (someone)"
+def test_a_pdf_loses_its_author_and_xmp_and_keeps_its_pages() -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(300, 200)
+    writer.add_blank_page(300, 200)
+    writer.add_metadata({"/Author": "王举报", "/Creator": "WPS Office 王举报的电脑"})
+    writer.xmp_metadata = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>王举报</dc:creator></x:xmpmeta>'
+    ).encode()
+    out = io.BytesIO()
+    writer.write(out)
+    raw = out.getvalue()
+    assert PdfReader(io.BytesIO(raw)).metadata["/Author"] == "王举报"
+    assert "王举报".encode() in raw  # the XMP, in UTF-8
+    clean = strip_metadata(raw, ".pdf")
+    again = PdfReader(io.BytesIO(clean))
+    assert again.metadata is None or "/Author" not in again.metadata
+    assert "/Metadata" not in again.trailer["/Root"]
+    assert len(again.pages) == 2
+    assert "王举报".encode("utf-16-be") not in clean and "王举报".encode() not in clean
+
+
+def test_a_pdf_pypdf_cannot_read_is_kept_as_evidence_as_it_came() -> None:
+    pdf = b"%PDF-1.4 not really a pdf"
     assert strip_metadata(pdf, ".pdf") == pdf
 
 

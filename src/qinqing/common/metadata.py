@@ -13,11 +13,14 @@ cleaned on arrival, before it is encrypted:
 - **.docx / .xlsx**: the package is rewritten with its document properties
   (``docProps/core.xml``, ``app.xml``, ``custom.xml``) replaced by empty ones; the content
   is untouched;
-- **PDF**: left as it is (its Info dictionary and XMP may name an author); the upload form
-  says so, so that a reporter can print it to a new PDF or send a photo instead.
+- **PDF**: written again (pypdf) without its document information (author, creator,
+  producer, dates), its XMP stream and its earlier revisions (incremental updates). A PDF
+  that pypdf cannot read, or that is encrypted, is kept as it is: it is still evidence; the
+  upload form says that a PDF's author may not always be removable.
 
 A file that cannot be read as its kind is refused by the caller's content check before it
-gets here; should decoding still fail, ``MetadataError`` says so and nothing is stored.
+gets here; should an image or an Office file still fail to decode, ``MetadataError`` says
+so and nothing is stored.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import io
 import zipfile
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
 
 #: the empty property parts an Office package gets instead of its own
 _EMPTY_PARTS = {
@@ -60,6 +65,8 @@ def strip_metadata(raw: bytes, extension: str) -> bytes:
         return _image(raw, "PNG", optimize=True)
     if extension in (".docx", ".xlsx"):
         return _office(raw)
+    if extension == ".pdf":
+        return _pdf(raw)
     return raw
 
 
@@ -76,6 +83,23 @@ def _image(raw: bytes, fmt: str, **options: object) -> bytes:
         image = image.convert("RGB")
     out = io.BytesIO()
     image.save(out, fmt, **({"icc_profile": icc} if icc else {}), **options)
+    return out.getvalue()
+
+
+def _pdf(raw: bytes) -> bytes:
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted:
+            return raw
+        writer = PdfWriter(clone_from=reader)
+        writer.metadata = None
+        writer.xmp_metadata = None
+        # the removed dictionaries would still be written as unreferenced objects
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        out = io.BytesIO()
+        writer.write(out)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
+        return raw  # not readable by pypdf: kept as evidence, as it came
     return out.getvalue()
 
 

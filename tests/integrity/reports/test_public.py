@@ -222,4 +222,4 @@ def test_the_form_tells_the_reporter_which_metadata_is_removed_and_which_is_not(
     client, world, desk
 ) -> None:
     page = client.get("/reports/new/").content.decode()
-    assert "拍摄地点" in page and "PDF中的作者信息无法清除" in page
+    assert "拍摄地点" in page and "加密或损坏的PDF无法清除" in page

@@ -30,8 +30,8 @@ __all__ = ["ACCEPT", "check_all", "describe", "open_file", "store"]
 def limits_hint() -> str:
     return _(
         "最多 %(n)s 个文件，每个不超过 %(size)s；JPG、PNG、PDF、Word、Excel。"
-        "照片的拍摄地点、设备等信息和Word、Excel的作者信息会自动清除；"
-        "PDF中的作者信息无法清除，如有顾虑请改为拍照上传。"
+        "照片的拍摄地点、设备等信息和PDF、Word、Excel的作者信息会自动清除；"
+        "加密或损坏的PDF无法清除，如有顾虑请改为拍照上传。"
     ) % {
         "n": conf.get("REPORTS_FILE_MAX_COUNT"),
         "size": filesizeformat(conf.get("REPORTS_FILE_MAX_BYTES")),
@@ -40,7 +40,7 @@ def limits_hint() -> str:
 
 def check_all(uploads: Sequence[UploadedFile]) -> list[tuple[str, str, bytes]]:
     """(name, content type, bytes) of every acceptable upload, its identifying metadata
-    removed (photos' EXIF and GPS, Office authors: ``common.metadata``); ServiceError
+    removed (photos' EXIF and GPS, PDF and Office authors: ``common.metadata``); ServiceError
     otherwise."""
     uploads = [u for u in uploads if u]
     if len(uploads) > conf.get("REPORTS_FILE_MAX_COUNT"):
