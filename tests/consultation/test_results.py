@@ -91,6 +91,30 @@ def test_the_results_page_draws_charts_and_the_report_prints(
     assert client.get(f"/surveys/{answered.pk}/results/").status_code == 403
 
 
+def test_the_results_page_charts_each_dimension_with_its_interval(
+    client: Any, answered: Any, coordinator: Any
+) -> None:
+    client.force_login(coordinator)
+    for url in (f"/surveys/{answered.pk}/results/", f"/surveys/{answered.pk}/report/"):
+        body = client.get(url).content.decode()
+        chart = body[body.index('id="survey-dimensions"') :]
+        chart = chart[: chart.index("</svg>")]
+        assert 'aria-label="各维度平均分与 95% 置信区间"' in chart
+        assert chart.count("<path") > 5  # dots and whiskers drawn
+    en = client.get(f"/surveys/{answered.pk}/results/", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'id="survey-dimensions"' in en.content.decode()
+
+
+def test_a_survey_without_tagged_questions_has_no_dimension_chart(
+    client: Any, world: Any, coordinator: Any
+) -> None:
+    survey = services.survey_publish(actor=coordinator, survey_id=build(coordinator).pk)
+    Question.objects.filter(survey=survey).update(tag="")
+    client.force_login(coordinator)
+    body = client.get(f"/surveys/{survey.pk}/results/").content.decode()
+    assert 'id="survey-dimensions"' not in body
+
+
 def test_the_t_table_matches_known_quantiles() -> None:
     assert t_quantile_975(1) == 12.706
     assert t_quantile_975(10) == 2.228

@@ -21,7 +21,7 @@ from qinqing.common.spreadsheet import xlsx_response
 from qinqing.directory.targeting import AudienceForm, audience_summary
 
 from . import selectors, services
-from .charts import question_charts
+from .charts import dimension_chart, question_charts
 from .forms import QuestionForm, SectionForm, SurveyForm, TemplateForm
 from .models import CHOICE_KINDS, TEXT_KINDS, QuestionKind, Survey, SurveyStatus
 from .permissions import (
@@ -402,6 +402,7 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
             "survey": survey,
             "results": results,
             "charts": question_charts(results),
+            "dimension_chart": dimension_chart(results),
             "text_kinds": TEXT_KINDS,
         },
     )
@@ -417,6 +418,7 @@ def survey_report(request: HttpRequest, survey_id: int) -> HttpResponse:
             "survey": survey,
             "results": results,
             "charts": question_charts(results),
+            "dimension_chart": dimension_chart(results),
             "text_kinds": TEXT_KINDS,
             "audience_text": audience_summary(survey.audience),
             "texts": {
