@@ -28,10 +28,10 @@ def _tasks(django_capture_on_commit_callbacks: Any) -> None:
 _capture: Any = None
 
 
-def _run(world: Any, level: str = "town", draws: int = 100) -> ComputeRun:
+def _run(world: Any, level: str = "town", draws: int = 100, period: str = "2026H1") -> ComputeRun:
     with _capture(execute=True):
         run = services.compute_request(
-            actor=world.users["supervisor"], period="2026H1", level=level, draws=draws
+            actor=world.users["supervisor"], period=period, level=level, draws=draws
         )
     run.refresh_from_db()
     return run
@@ -191,6 +191,42 @@ def test_the_region_chart_speaks_the_readers_language_whoever_came_first(
         assert english == str(charts.goalpost_chart(rows, title=title))
     assert 'aria-label="Indicators against the goalposts' in english
     assert chinese != english and 'aria-label="各指标距目标值' in chinese
+
+
+def test_the_region_page_shows_each_indicators_change_from_the_period_before(
+    world: Any, client: Client
+) -> None:
+    def fewer_visits(*, start: date, end: date) -> list[Any]:
+        rows = fake_facts(start=start, end=end)
+        return [
+            (path, fact, value / 2 if fact == "outreach.firms_visited" else value)
+            for path, fact, value in rows
+        ]
+
+    supervisor = world.users["supervisor"]
+    with sources.override(**{**ALL_FAKE, "directory": fewer_visits}):
+        earlier = services.publish(actor=supervisor, run_id=_run(world, period="2025H2").pk)
+    with sources.override(**ALL_FAKE):
+        later = services.publish(actor=supervisor, run_id=_run(world).pk)
+
+    def visits(pub: Publication) -> float:
+        cell = next(
+            c
+            for c in pub.snapshot["cells"]
+            if c["region"] == "330203101" and c["indicator"] == "visit_coverage"
+        )
+        return float(cell["normalised"])
+
+    change = round(visits(later) - visits(earlier), 1)
+    assert change > 0
+    page = client.get("/index/2026H1/town/regions/330203101/").content.decode()
+    table = page[page.index('id="ix-indicators"') :]
+    row = table[table.rfind("<tr>", 0, table.index("走访覆盖率")) :]
+    row = row[: row.index("</tr>")]
+    assert f'class="ix-up">+{change:.1f}</span>' in row
+    # the first period has nothing to compare with
+    first = client.get("/index/2025H2/town/regions/330203101/").content.decode()
+    assert 'class="ix-up"' not in first[first.index('id="ix-indicators"') :]
 
 
 def test_downloads_carry_every_published_number(published: Publication, client: Client) -> None:

@@ -190,6 +190,20 @@ def region(request: HttpRequest, period: str, level: str, code: str) -> HttpResp
     ]
     order = {i["code"]: k for k, i in enumerate(pub.snapshot["indicators"])}
     cells.sort(key=lambda c: order[c["indicator"]])
+    # each indicator's normalised score against the region's in the period before
+    previous = selectors.publication(compute.HalfYear.parse(pub.period).previous().key, pub.level)
+    before = (
+        {c["indicator"]: c for c in previous.snapshot["cells"] if c["region"] == code}
+        if previous
+        else {}
+    )
+    for c in cells:
+        old = before.get(c["indicator"])
+        c["change"] = (
+            round(c["normalised"] - old["normalised"], 1)
+            if old and c["normalised"] is not None and old.get("normalised") is not None
+            else None
+        )
     chart_rows = [
         (localised(c["meta"]), c["normalised"])
         for c in cells
@@ -199,6 +213,7 @@ def region(request: HttpRequest, period: str, level: str, code: str) -> HttpResp
         {
             "row": row,
             "cells": cells,
+            "previous_period": previous.period if previous else None,
             "goalpost_chart": charts.cached(
                 f"index:{pub.pk}:region:{code}",
                 lambda: charts.goalpost_chart(
