@@ -24,7 +24,6 @@ from qinqing.common.errors import NotPermitted, ServiceError
 from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.selectors import enterprises_visible_to
-from qinqing.integrity.relations.services import ConflictOfInterest
 
 from . import attachments, selectors, services
 from .models import Assist, Attachment, Category, Channel, Demand, DemandEvent, Extension
@@ -503,24 +502,17 @@ def demand_create(request: HttpRequest, body: DemandIn) -> tuple[int, dict[str, 
 def demand_action(request: HttpRequest, demand_id: int, body: ActionIn) -> dict[str, Any]:
     user = _user(request)
     demand = _visible(user, demand_id)
-    try:
-        moved = services.demand_act(
-            actor=user,
-            demand_id=demand.pk,
-            action=body.action.value,
-            version=body.version,
-            note=body.note,
-            department_id=body.department_id,
-            satisfaction=body.satisfaction,
-            rating=body.rating,
-            override_reason=body.override_reason,
-        )
-    except ConflictOfInterest as exc:
-        exc.field_errors = {
-            "override_reason": [p.describe() for p in exc.paths],
-            "alert_id": [str(exc.alert.pk)],
-        }
-        raise
+    moved = services.demand_act(
+        actor=user,
+        demand_id=demand.pk,
+        action=body.action.value,
+        version=body.version,
+        note=body.note,
+        department_id=body.department_id,
+        satisfaction=body.satisfaction,
+        rating=body.rating,
+        override_reason=body.override_reason,
+    )
     return _detail(user, moved)
 
 

@@ -147,21 +147,27 @@ def publish(*, actor: Any, run_id: int, note: str = "") -> Publication:
     return pub
 
 
+def record_snapshot(*, actor: Any, snapshot: dict[str, Any], finished_at: Any = None) -> ComputeRun:
+    """A finished run for a snapshot computed outside the task (the demo load): the staff
+    page shows it as a preview, and ``publish`` can publish it."""
+    return ComputeRun.objects.create(
+        period=snapshot["period"],
+        level=snapshot["level"],
+        method=snapshot["method"],
+        draws=snapshot["draws"],
+        status=ComputeRun.Status.DONE,
+        requested_by=actor,
+        finished_at=finished_at or timezone.now(),
+        snapshot=snapshot,
+    )
+
+
 def publish_snapshot(
     *, actor: Any, snapshot: dict[str, Any], note: str = "", published_at: Any = None
 ) -> Publication:
     """Publish a snapshot computed outside a run (the demo load): same rules as ``publish``."""
     with transaction.atomic():
-        run = ComputeRun.objects.create(
-            period=snapshot["period"],
-            level=snapshot["level"],
-            method=snapshot["method"],
-            draws=snapshot["draws"],
-            status=ComputeRun.Status.DONE,
-            requested_by=actor,
-            finished_at=published_at or timezone.now(),
-            snapshot=snapshot,
-        )
+        run = record_snapshot(actor=actor, snapshot=snapshot, finished_at=published_at)
         pub = publish(actor=actor, run_id=run.pk, note=note)
         if published_at is not None:
             Publication.objects.filter(pk=pub.pk).update(published_at=published_at)

@@ -45,9 +45,13 @@ def level_label(level: str) -> str:
     return str(dict(Level.choices).get(level, level))
 
 
-def _regions_with_change(pub: Publication) -> list[dict[str, Any]]:
+def _previous(pub: Publication) -> Publication | None:
+    """The latest version of the period before, at the same level (for the changes)."""
+    return selectors.publication(compute.HalfYear.parse(pub.period).previous().key, pub.level)
+
+
+def _regions_with_change(pub: Publication, previous: Publication | None) -> list[dict[str, Any]]:
     snap = pub.snapshot
-    previous = selectors.publication(compute.HalfYear.parse(pub.period).previous().key, pub.level)
     before = {r["code"]: r for r in previous.snapshot["regions"]} if previous else {}
     rows = []
     for r in snap["regions"]:
@@ -98,12 +102,14 @@ def _get_publication(period: str, level: str, request: HttpRequest) -> Publicati
 
 def _context(pub: Publication) -> dict[str, Any]:
     snap = pub.snapshot
+    previous = _previous(pub)
     return {
         "pub": pub,
+        "previous": previous,
         "snap": snap,
         "period_label": period_label(pub.period, pub.partial),
         "level_label": level_label(pub.level),
-        "regions": _regions_with_change(pub),
+        "regions": _regions_with_change(pub, previous),
         "indicators": snap["indicators"],
         "unavailable_sources": [s["name"] for s in snap["sources"].values() if not s["available"]],
         "versions": selectors.versions_of(pub.period, pub.level),
@@ -191,7 +197,7 @@ def region(request: HttpRequest, period: str, level: str, code: str) -> HttpResp
     order = {i["code"]: k for k, i in enumerate(pub.snapshot["indicators"])}
     cells.sort(key=lambda c: order[c["indicator"]])
     # each indicator's normalised score against the region's in the period before
-    previous = selectors.publication(compute.HalfYear.parse(pub.period).previous().key, pub.level)
+    previous = ctx["previous"]
     before = (
         {c["indicator"]: c for c in previous.snapshot["cells"] if c["region"] == code}
         if previous
@@ -213,7 +219,6 @@ def region(request: HttpRequest, period: str, level: str, code: str) -> HttpResp
         {
             "row": row,
             "cells": cells,
-            "previous_period": previous.period if previous else None,
             "goalpost_chart": charts.cached(
                 f"index:{pub.pk}:region:{code}",
                 lambda: charts.goalpost_chart(

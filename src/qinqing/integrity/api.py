@@ -18,7 +18,6 @@ from ninja.errors import HttpError
 from qinqing.api.schemas import Error
 from qinqing.common.pagination import page_fields, paginate
 from qinqing.directory.models import Enterprise
-from qinqing.integrity.relations.services import ConflictOfInterest
 
 from . import permissions, selectors, services
 from .models import CleanAssessment, ConductItem, Filing
@@ -444,20 +443,13 @@ def filing_get(request: HttpRequest, filing_id: int) -> dict[str, Any]:
 def filing_decide(request: HttpRequest, filing_id: int, payload: DecisionIn) -> dict[str, Any]:
     user = _user(request)
     filing = _visible(user, filing_id)
-    try:
-        services.filing_decide(
-            actor=user,
-            filing_id=filing.pk,
-            approve=payload.approve,
-            reason=payload.reason,
-            override_reason=payload.override_reason,
-        )
-    except ConflictOfInterest as exc:
-        exc.field_errors = {
-            "override_reason": [p.describe() for p in exc.paths],
-            "alert_id": [str(exc.alert.pk)],
-        }
-        raise
+    services.filing_decide(
+        actor=user,
+        filing_id=filing.pk,
+        approve=payload.approve,
+        reason=payload.reason,
+        override_reason=payload.override_reason,
+    )
     return _filing(_visible(user, filing_id))
 
 

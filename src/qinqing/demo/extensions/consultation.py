@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from qinqing.common.workdays import SHANGHAI
@@ -212,8 +213,15 @@ def write(ctx: DemoContext) -> dict[str, int]:
     level = {(d, t): rng.uniform(3.2, 4.4) for d in districts for t in tags}
     share = {d: rng.uniform(0.3, 0.6) for d in districts}
     surveys = 2
-    survey = BusinessSurvey(ctx, closes, town_of, by_pk)
-    survey.write(rng, level, share, targets, responses, answers)
+    one_year = partial(
+        _business_survey,
+        ctx,
+        firms=firms,
+        town_of=town_of,
+        by_pk=by_pk,
+        out=(targets, responses, answers),
+    )
+    one_year(closes, rng=rng, level=level, share=share)
     # the years before, as far back as the history goes: lower scores where a district has
     # improved since, fewer answers (the survey was new)
     first_day = history_start(today)
@@ -225,9 +233,7 @@ def write(ctx: DemoContext) -> dict[str, int]:
         year_rng = random.Random(f"{ctx.plan.seed}-surveys-{earlier.year}")
         old_level = {k: v - gain[k] * back for k, v in level.items()}
         old_share = {d: v * (1 - 0.15 * back) for d, v in share.items()}
-        BusinessSurvey(ctx, earlier, town_of, by_pk).write(
-            year_rng, old_level, old_share, targets, responses, answers
-        )
+        one_year(earlier, rng=year_rng, level=old_level, share=old_share)
         surveys += 1
         back += 1
 
@@ -252,85 +258,75 @@ def _years_back(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-class BusinessSurvey:
+def _business_survey(
+    ctx: DemoContext,
+    closes: date,
+    *,
+    firms: list[Any],
+    town_of: dict[int, Region],
+    by_pk: dict[int, Region],
+    rng: random.Random,
+    level: dict[tuple[str, str], float],
+    share: dict[str, float],
+    out: tuple[list[Row], list[Row], list[Row]],
+) -> None:
     """One year's business-environment survey (营商环境评价) across Ningbo, from the template:
     anonymous, by 孙悦, open for thirty days up to ``closes``; each district has its own level
-    per dimension and its own response share; each firm adds its own leaning."""
-
-    def __init__(
-        self,
-        ctx: DemoContext,
-        closes: date,
-        town_of: dict[int, Region],
-        by_pk: dict[int, Region],
-    ) -> None:
-        self.ctx = ctx
-        self.closes = closes
-        self.town_of = town_of
-        self.by_pk = by_pk
-
-    def write(
-        self,
-        rng: random.Random,
-        level: dict[tuple[str, str], float],
-        share: dict[str, float],
-        targets: list[Row],
-        responses: list[Row],
-        answers: list[Row],
-    ) -> None:
-        ctx, closes = self.ctx, self.closes
-        city = next(r for r in ctx.regions.values() if r.level == RegionLevel.CITY)
-        _title, description, spec = business_environment()
-        survey = Survey.objects.create(
-            title=f"{closes.year}年宁波市营商环境评价",
-            description=description,
-            status=SurveyStatus.CLOSED,
-            author=ctx.users["sunyue"],
-            region=city,
-            audience=_audience(city),
-            closes_on=closes,
-            anonymous=True,
-            template="business_environment",
-            published_at=_at(closes - timedelta(days=30), 9),
-            closed_at=_at(closes + timedelta(days=1), 0),
-            reminders_sent_at=_at(closes - timedelta(days=3), 9),
-        )
-        be_questions = _questions(
-            survey,
-            [
-                (
-                    s.title,
-                    [
-                        Question(
-                            kind=q.kind,
-                            text=q.text,
-                            tag=q.tag,
-                            required=q.required,
-                            options=q.options,
-                        )
-                        for q in s.questions
-                    ],
-                )
-                for s in spec
-            ],
-        )
-        for firm in sorted(ctx.firms.values(), key=lambda f: f.uscc):
-            district = self.by_pk[firm.grid_id].path.split("/")[2]
-            done = rng.random() < share[district] * (CITY_SHARE / 0.45)
-            day = closes - timedelta(days=rng.randint(0, 29)) if done else None
-            targets.append((survey.pk, firm.pk, day))
-            if not done:
-                continue
-            response = _uuid(rng)
-            responses.append((response, survey.pk, self.town_of[firm.pk].pk, None, None, None))
-            leaning = rng.gauss(0, 0.5)
-            for q in be_questions:
-                if q.kind == QuestionKind.SCALE:
-                    mean = level[(district, q.tag)] + leaning
-                    point = min(5, max(1, round(rng.gauss(mean, 0.8))))
-                    answers.append(_answer(_uuid(rng), response, q, number=float(point)))
-                elif q.kind == QuestionKind.MULTIPLE:
-                    for c in sorted(rng.sample(range(1, len(q.options) + 1), rng.randint(0, 2))):
-                        answers.append(_answer(_uuid(rng), response, q, choice=c))
-                elif q.kind == QuestionKind.LONG_TEXT and rng.random() < 0.08:
-                    answers.append(_answer(_uuid(rng), response, q, text=rng.choice(BE_TEXTS)))
+    per dimension and its own response share; each firm adds its own leaning. Its targets,
+    responses and answers are added to ``out``."""
+    targets, responses, answers = out
+    city = next(r for r in ctx.regions.values() if r.level == RegionLevel.CITY)
+    _title, description, spec = business_environment()
+    survey = Survey.objects.create(
+        title=f"{closes.year}年宁波市营商环境评价",
+        description=description,
+        status=SurveyStatus.CLOSED,
+        author=ctx.users["sunyue"],
+        region=city,
+        audience=_audience(city),
+        closes_on=closes,
+        anonymous=True,
+        template="business_environment",
+        published_at=_at(closes - timedelta(days=30), 9),
+        closed_at=_at(closes + timedelta(days=1), 0),
+        reminders_sent_at=_at(closes - timedelta(days=3), 9),
+    )
+    be_questions = _questions(
+        survey,
+        [
+            (
+                s.title,
+                [
+                    Question(
+                        kind=q.kind,
+                        text=q.text,
+                        tag=q.tag,
+                        required=q.required,
+                        options=q.options,
+                    )
+                    for q in s.questions
+                ],
+            )
+            for s in spec
+        ],
+    )
+    for firm in firms:
+        district = by_pk[firm.grid_id].path.split("/")[2]
+        done = rng.random() < share[district] * (CITY_SHARE / 0.45)
+        day = closes - timedelta(days=rng.randint(0, 29)) if done else None
+        targets.append((survey.pk, firm.pk, day))
+        if not done:
+            continue
+        response = _uuid(rng)
+        responses.append((response, survey.pk, town_of[firm.pk].pk, None, None, None))
+        leaning = rng.gauss(0, 0.5)
+        for q in be_questions:
+            if q.kind == QuestionKind.SCALE:
+                mean = level[(district, q.tag)] + leaning
+                point = min(5, max(1, round(rng.gauss(mean, 0.8))))
+                answers.append(_answer(_uuid(rng), response, q, number=float(point)))
+            elif q.kind == QuestionKind.MULTIPLE:
+                for c in sorted(rng.sample(range(1, len(q.options) + 1), rng.randint(0, 2))):
+                    answers.append(_answer(_uuid(rng), response, q, choice=c))
+            elif q.kind == QuestionKind.LONG_TEXT and rng.random() < 0.08:
+                answers.append(_answer(_uuid(rng), response, q, text=rng.choice(BE_TEXTS)))

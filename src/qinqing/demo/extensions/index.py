@@ -26,7 +26,6 @@ LEVELS = ("district", "town")
 def write(ctx: DemoContext) -> dict[str, int]:
     from qinqing.index import compute, services
     from qinqing.index.method import load
-    from qinqing.index.models import ComputeRun
 
     method = load()
     today = ctx.now.astimezone(SHANGHAI).date()
@@ -42,16 +41,7 @@ def write(ctx: DemoContext) -> dict[str, int]:
                 period=period.key, level=level, method=method, draws=DEMO_DRAWS, today=today
             )
             if period == current:
-                ComputeRun.objects.create(
-                    period=period.key,
-                    level=level,
-                    method=snap["method"],
-                    draws=DEMO_DRAWS,
-                    status=ComputeRun.Status.DONE,
-                    requested_by=publisher,
-                    finished_at=ctx.now,
-                    snapshot=snap,
-                )
+                services.record_snapshot(actor=publisher, snapshot=snap, finished_at=ctx.now)
                 previews += 1
                 continue
             moment = datetime.combine(

@@ -529,6 +529,11 @@ def record_conflict_refusals(func: F) -> F:
             return func(*args, **kwargs)
         except ConflictOfInterest as refusal:
             refusal.alert = raise_alert(refusal.alert)
+            # what an API client needs to go on with a reason or to recuse
+            refusal.field_errors = {
+                "override_reason": [p.describe() for p in refusal.paths],
+                "alert_id": [str(refusal.alert.pk)],
+            }
             raise
 
     return wrapper  # type: ignore[return-value]
