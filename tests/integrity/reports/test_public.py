@@ -12,7 +12,7 @@ from qinqing.audit.models import AuditEntry
 from qinqing.integrity.reports import services
 from qinqing.integrity.reports.models import Report
 
-from .conftest import SECRET_TEXT, pow_fields
+from .conftest import PASSWORD, SECRET_TEXT, pow_fields
 
 ADDRESS = "203.0.113.77"
 AGENT = "Mozilla/5.0 (ReporterPhone; 举报人的手机)"
@@ -223,3 +223,26 @@ def test_the_form_tells_the_reporter_which_metadata_is_removed_and_which_is_not(
 ) -> None:
     page = client.get("/reports/new/").content.decode()
     assert "拍摄地点" in page and "加密或损坏的PDF无法清除" in page
+
+
+def test_the_files_sent_with_a_report_are_listed_for_the_reporter_and_the_supervisor(
+    client, world, desk
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    receipt = submit(
+        client,
+        world,
+        evidence=SimpleUploadedFile(
+            "证据.pdf", b"%PDF-1.4 evidence", content_type="application/pdf"
+        ),
+    )
+    report = Report.objects.get()
+    mine = client.post("/reports/receipt/", {"receipt": receipt}).content.decode()
+    listed = mine[mine.index('id="report-files"') :]
+    assert "证据.pdf" in listed[: listed.index("</p>")]
+    client.force_login(desk.lead)
+    client.post("/reports/unlock/", {"password": PASSWORD})
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    listed = page[page.index('id="report-files"') :]
+    assert "证据.pdf" in listed[: listed.index("</p>")]

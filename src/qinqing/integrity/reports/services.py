@@ -149,6 +149,8 @@ class Opened:
     report: Report
     content: Content
     messages: list[OpenedMessage]
+    #: the files sent with the report itself (those of later messages sit on the messages)
+    files: list[OpenedFile] = field(default_factory=list)
 
 
 def _audit(actor: Any, action: str, report: Report, **changes: Any) -> None:
@@ -362,6 +364,11 @@ def _open_messages(report: Report, data_key: bytes, *, internal: bool) -> list[O
     return opened
 
 
+def _open_report_files(report: Report, data_key: bytes) -> list[OpenedFile]:
+    rows = File.objects.filter(report=report, message__isnull=True).order_by("pk")
+    return [files.describe(f, data_key) for f in rows]
+
+
 def read_by_receipt(*, receipt: str) -> Opened | None:
     """What the receipt holder sees: their report, replies and their own additions."""
     found = _report_by_receipt(receipt)
@@ -369,7 +376,12 @@ def read_by_receipt(*, receipt: str) -> Opened | None:
         return None
     report, data_key = found
     content = Content.loads(crypto.decrypt(data_key, bytes(report.content)))
-    return Opened(report, content, _open_messages(report, data_key, internal=False))
+    return Opened(
+        report,
+        content,
+        _open_messages(report, data_key, internal=False),
+        _open_report_files(report, data_key),
+    )
 
 
 @transaction.atomic
@@ -436,7 +448,12 @@ def report_open(*, actor: Any, report: Report, key: Unlocked | None) -> Opened:
     data_key = _data_key(report, key)
     content = Content.loads(crypto.decrypt(data_key, bytes(report.content)))
     _audit(actor, "report.open", report)
-    return Opened(report, content, _open_messages(report, data_key, internal=True))
+    return Opened(
+        report,
+        content,
+        _open_messages(report, data_key, internal=True),
+        _open_report_files(report, data_key),
+    )
 
 
 def file_open(
