@@ -50,3 +50,16 @@ def test_after_the_chain_check_the_audit_admin_can_still_search_the_log(
 
     assert sent.value.status == 200
     expect(page.get_by_role("heading", name="审计日志")).to_be_visible()
+
+
+def test_the_audit_admin_reads_the_log_in_words_with_the_codes_beside_them(
+    page: Page, live_server: LiveServer, world: World, password: str
+) -> None:
+    login(page, live_server, "audit_admin", password)
+    page.goto(f"{live_server.url}/audit/")
+    page.get_by_role("button", name="校验审计链").click()
+    expect(page.get_by_role("status")).to_contain_text("审计链完整")
+
+    row = page.locator("tbody tr").filter(has_text="audit.verify").first
+    expect(row).to_contain_text("校验审计链")
+    expect(row).to_contain_text("审计管理员")

@@ -72,3 +72,26 @@ def test_an_author_builds_and_publishes_a_survey(
     page.get_by_role("button", name="发布问卷").click()
     expect(page.get_by_text("问卷已发布，已通知发送对象中的企业。")).to_be_visible()
     expect(page.get_by_text("已填答 0 / 2 家")).to_be_visible()
+
+
+def test_the_author_sees_each_dimensions_mean_charted_on_the_results(
+    page: Page, live_server: LiveServer, world: World, password: str
+) -> None:
+    from tests.consultation.conftest import answers, firm_user
+
+    from .conftest import login
+
+    author = world.users["coordinator"]
+    survey = services.survey_publish(actor=author, survey_id=build(author).pk)
+    for firm, scale in ((world.firm_a, 5), (world.firm_b, 3)):
+        services.response_submit(
+            actor=firm_user(firm),
+            survey_id=survey.pk,
+            enterprise=firm,
+            answers=answers(survey, scale=scale),
+        )
+    login(page, live_server, "coordinator", password)
+    page.goto(f"{live_server.url}/surveys/{survey.pk}/results/")
+    chart = page.locator("#survey-dimensions svg")
+    expect(chart).to_be_visible()
+    expect(chart).to_have_attribute("aria-label", "各维度平均分与 95% 置信区间")

@@ -60,3 +60,19 @@ def test_a_supervisor_computes_previews_and_publishes_a_period(
     page.click("#ix-publish button[type=submit]")
     expect(page.locator("#ix-ranking")).to_contain_text("高桥镇")
     expect(page.locator("#ix-chart-ranking svg")).to_be_visible()
+
+
+def test_a_region_page_shows_what_moved_since_the_period_before(
+    page: Page, live_server: LiveServer, world: World, facts: None
+) -> None:
+    supervisor = world.users["supervisor"]
+    for period in ("2025H2", "2026H1"):
+        snap = compute.compute(period=period, level="town", method=load(), draws=50)
+        services.publish_snapshot(actor=supervisor, snapshot=snap)
+    page.goto(f"{live_server.url}/index/2026H1/town/")
+    page.get_by_role("link", name="古林镇").click()
+    table = page.locator("#ix-indicators")
+    expect(table.locator("thead")).to_contain_text("较上期")
+    # the same facts in both periods: every scored indicator is unchanged
+    expect(table.locator("tbody")).to_contain_text("0.0")
+    expect(table.locator(".ix-up, .ix-down")).to_have_count(0)

@@ -4,6 +4,7 @@ a supervisor triages and assigns a report."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,3 +85,31 @@ def test_a_supervisor_triages_and_assigns_a_report(
     expect(page.locator("#assignees")).to_contain_text("郑明")
     # no longer assigned to the lead: the content is sealed away from them
     expect(page.locator("#sealed-note")).to_be_visible()
+
+
+def test_a_reporter_attaches_a_phone_photo_and_gets_it_back_without_place_or_phone(
+    page: Page, live_server: LiveServer, world: World, tmp_path: Any
+) -> None:
+    from tests.common.test_metadata import photo_with_exif
+
+    photo = tmp_path / "现场.jpg"
+    photo.write_bytes(photo_with_exif())
+    page.goto(f"{live_server.url}/reports/new/")
+    expect(page.locator("body")).to_contain_text("照片的拍摄地点、设备等信息")
+    page.select_option("#id_region", label="古林镇")
+    page.select_option("#id_category", value="bribery")
+    page.fill("#id_title", "验收索要好处费")
+    page.fill("#id_body", "附现场照片。")
+    page.set_input_files("#id_evidence", str(photo))
+    expect(page.get_by_role("button", name="提交举报")).to_be_enabled()
+    page.get_by_role("button", name="提交举报").click()
+    receipt = page.locator("#receipt-code").inner_text()
+
+    page.goto(f"{live_server.url}/reports/receipt/")
+    page.fill("#id_receipt", receipt)
+    page.get_by_role("button", name="查看").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="现场.jpg").click()
+    got = Path(download.value.path()).read_bytes()
+    assert got[:3] == b"\xff\xd8\xff"
+    assert b"Huawei" not in got and b"Exif" not in got
