@@ -19,6 +19,7 @@ from .demo.shared import (  # noqa: F401  (registered here: the one shared demo 
     pytest_runtest_teardown,
 )
 from .factories import DepartmentFactory, EnterpriseFactory, RegionFactory, UserFactory
+from .s3 import s3_server  # noqa: F401  (a real S3 protocol server, started when asked for)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by
 # fixtures in that thread are still synchronous and safe.

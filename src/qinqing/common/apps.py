@@ -5,3 +5,6 @@ class CommonConfig(AppConfig):
     name = "qinqing.common"
     label = "common"
     verbose_name = "通用"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deployment checks)

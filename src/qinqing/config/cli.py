@@ -11,6 +11,9 @@ qinqing conduct show [--on YYYY-MM-DD]      print the list items in force
 qinqing reports recovery-keygen | recover | sweep
 qinqing index compute --period 2026H1 --level district|town --out DIR
 qinqing index docs
+qinqing rq_worker [--name N]    the task worker on Redis (QINQING_QUEUE_URL); db_worker otherwise
+qinqing schedule                enqueue periodic jobs (safe on two machines: one leads)
+qinqing backup create --out DIR | restore DIR [--force]
 qinqing <any django command>    e.g. qinqing migrate, qinqing db_worker
 """
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "qinqing.common",
     "qinqing.accounts",
     "qinqing.audit",
@@ -63,6 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every later log line carries the request id; every request is counted and timed
+    "qinqing.common.middleware.RequestIdMiddleware",
+    "qinqing.common.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,18 +165,83 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the shared base layout's CSS
 MEDIA_ROOT = Path(os.environ.get("QINQING_MEDIA_ROOT", VAR_DIR / "media"))
+
+# --- shared state: cache, stored files and the task queue (docs/operations.md) -------------
+# Several web processes on several machines must see the same proof-of-work challenges, rate
+# limits, pending key handovers and cached charts: QINQING_CACHE_URL puts the cache on Redis.
+# Unset, the demo keeps Django's in-process cache (`qinqing check --deploy` warns).
+CACHE_URL = os.environ.get("QINQING_CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("QINQING_CACHE_PREFIX", "qinqing"),
+            "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Stored files (attachments, evidence, photos, notice files, exports) go through Django's
+# storage API: the local file system by default, S3-compatible object storage (MinIO, Aliyun
+# OSS, Huawei OBS) with QINQING_S3_BUCKET. The bucket is private: downloads are streamed
+# through the permission check, never handed out as public URLs.
+S3_BUCKET = os.environ.get("QINQING_S3_BUCKET", "")
+if S3_BUCKET:
+    from botocore.config import Config as BotoConfig
+
+    DEFAULT_STORAGE: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("QINQING_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("QINQING_S3_REGION") or None,
+            "location": os.environ.get("QINQING_S3_PREFIX", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "addressing_style": os.environ.get("QINQING_S3_ADDRESSING_STYLE") or None,
+            # a dead endpoint fails in seconds with one clear line, not after minutes
+            "client_config": BotoConfig(
+                connect_timeout=3, read_timeout=30, retries={"max_attempts": 2}
+            ),
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 
-# --- background jobs: Django Tasks (database worker by default) -----------------------------
-TASKS = {
+# --- background jobs: Django Tasks (database worker by default, Redis/RQ in production) -----
+QUEUE_URL = os.environ.get("QINQING_QUEUE_URL", "")
+if QUEUE_URL:
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {
+        "default": {
+            "BACKEND": os.environ.get("QINQING_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        }
+    }
+#: RQ (only used with QINQING_QUEUE_URL): a job whose worker died is retried, not lost
+RQ_QUEUES = {
     "default": {
-        "BACKEND": os.environ.get("QINQING_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "URL": QUEUE_URL or "redis://127.0.0.1:6379/2",
+        "DEFAULT_TIMEOUT": env_int("QINQING_QUEUE_JOB_TIMEOUT", 1800),
     }
 }
+RQ = {"QUEUE_CLASS": "qinqing.common.queue.RetryingQueue"}
+QUEUE_RETRIES = env_int("QINQING_QUEUE_RETRIES", 3)
+QUEUE_RETRY_DELAY_SECONDS = env_int("QINQING_QUEUE_RETRY_DELAY_SECONDS", 10)
+#: how often a worker looks for jobs abandoned by a killed worker (seconds)
+QUEUE_MAINTENANCE_SECONDS = env_int("QINQING_QUEUE_MAINTENANCE_SECONDS", 60)
+#: the heartbeat of a running job; a dead worker's job is retried about 60 s after its last one
+QUEUE_HEARTBEAT_SECONDS = env_int("QINQING_QUEUE_HEARTBEAT_SECONDS", 10)
 
 # --- demands ------------------------------------------------------------------------------
 #: a reply the firm does not rate is closed as "not rated" after this many working days
@@ -202,15 +271,46 @@ DEMAND_STATS_MIN_CASES = env_int("QINQING_DEMAND_STATS_MIN_CASES", 10)
 # the other REPORTS_* values and their defaults: src/qinqing/integrity/reports/conf.py
 REPORTS_KDF_PROFILE = os.environ.get("QINQING_REPORTS_KDF_PROFILE", "interactive")
 REPORTS_RECEIPT_PEPPER = os.environ.get("QINQING_REPORTS_RECEIPT_PEPPER", "")
+# submissions per (hashed) client address per hour
+REPORTS_RATE_LIMIT = env_int("QINQING_REPORTS_RATE_LIMIT", 10)
 # keyed hash of ID-card numbers in the conflict graph (SECRET_KEY when empty)
 RELATIONS_ID_KEY = os.environ.get("QINQING_RELATIONS_ID_KEY", "")
 
 # --- audit ------------------------------------------------------------------------------
 AUDIT_HEAD_FILE = Path(os.environ.get("QINQING_AUDIT_HEAD_FILE", VAR_DIR / "audit-head.log"))
 
+# --- observability (/healthz, /metrics, logs; docs/operations.md) ----------------------------
+#: /metrics: a scraper with this bearer token, or one calling directly from these networks
+METRICS_TOKEN = os.environ.get("QINQING_METRICS_TOKEN", "")
+METRICS_ALLOW = [
+    n.strip()
+    for n in os.environ.get("QINQING_METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",")
+    if n.strip()
+]
+#: "text" (the default) or "json": one JSON object a line with the request id
+LOG_FORMAT = os.environ.get("QINQING_LOG_FORMAT", "text").strip().lower()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "qinqing.common.logs.RequestIdFilter"},
+        "redact": {"()": "qinqing.common.logs.RedactFilter"},
+    },
+    "formatters": {
+        "text": {"()": "qinqing.common.logs.TextFormatter"},
+        "json": {"()": "qinqing.common.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_id", "redact"],
+        }
+    },
+    "loggers": {
+        # one line per request: method, view name, status, duration, request id
+        "qinqing.request": {"level": os.environ.get("QINQING_REQUEST_LOG_LEVEL", "INFO")},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("QINQING_LOG_LEVEL", "WARNING")},
 }

@@ -3,10 +3,12 @@ from django.urls import include, path
 
 from qinqing.api.api import api
 from qinqing.common import views as common_views
+from qinqing.common.metrics import metrics_view
 
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("qinqing.accounts.urls")),
     path("directory/", include("qinqing.directory.urls")),

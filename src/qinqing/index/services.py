@@ -76,10 +76,16 @@ def compute_request(
 
 
 def compute_execute(run_id: int, *, today: date | None = None) -> ComputeRun | None:
-    """Run a queued computation (the task's body; idempotent: a finished run stays)."""
+    """Run a queued computation (the task's body; idempotent: a finished run stays).
+
+    A run found "running" was left so by a worker that died mid-computation: the queue
+    gives a job to another worker only after the first one's heartbeat stopped (see
+    ``qinqing.common.queue``), so this attempt takes it over. The computation is a pure
+    function of the data and the method, so even a second live attempt writes the same
+    snapshot."""
     with transaction.atomic():
         run = ComputeRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.status in (ComputeRun.Status.DONE, ComputeRun.Status.RUNNING):
+        if run is None or run.status == ComputeRun.Status.DONE:
             return run
         run.status = ComputeRun.Status.RUNNING
         run.save(update_fields=["status"])

@@ -1,17 +1,26 @@
 """qinqing schedule: enqueue the periodic jobs on time; the task worker runs them.
 
-Django Tasks has no clock of its own. This small process is the clock: one per deployment
-(a systemd service or a container next to the workers). It keeps no state that matters:
-after a restart it simply enqueues each job again, and every job is idempotent.
+Django Tasks has no clock of its own. This small process is the clock. It is safe to start
+on several machines: only the leader enqueues (``qinqing.common.leader``: a PostgreSQL
+advisory lock, or a file lock on SQLite); the others wait and take over within one round
+when the leader stops. It keeps no state that matters: a new leader simply enqueues each job
+again, and every job is idempotent.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+
+from qinqing.common.leader import leader_lock
+
+logger = logging.getLogger("qinqing.schedule")
+#: seconds between rounds (and the longest a follower waits to take over)
+ROUND_SECONDS = 5
 
 
 def periodic_jobs() -> list[tuple[str, int, Callable[[], Any]]]:
@@ -41,17 +50,54 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="enqueue every job once, exit")
+        parser.add_argument(
+            "--rounds", type=int, default=0, help="stop after this many rounds (0: never)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            for name, _every, enqueue in periodic_jobs():
+                self.stdout.write(f"enqueued {name} ({enqueue().id})")
+            return
+        from qinqing.common.health import check_or_exit
+
+        check_or_exit("database", "queue")
+        self.run(rounds=options["rounds"])
+
+    def run(self, *, rounds: int = 0) -> None:
+        """Each round: keep or take the leadership, then enqueue what is due if leading."""
         jobs = periodic_jobs()
-        next_run = dict.fromkeys((name for name, _every, _job in jobs), 0.0)
-        while True:
-            now = time.monotonic()
-            for name, every, enqueue in jobs:
-                if now >= next_run[name]:
+        lock = leader_lock("schedule")
+        leading = False
+        next_run: dict[str, float] = {}
+        done = 0
+        try:
+            while not rounds or done < rounds:
+                if leading and not lock.still_held():
+                    leading = False
+                    self.stdout.write("lost the scheduler lock; waiting to lead again")
+                if not leading and lock.acquire():
+                    leading = True
+                    next_run = dict.fromkeys((name for name, _every, _job in jobs), 0.0)
+                    self.stdout.write("leading: this scheduler enqueues the periodic jobs")
+                if leading:
+                    self.enqueue_due(jobs, next_run)
+                done += 1
+                if not rounds or done < rounds:
+                    time.sleep(ROUND_SECONDS)
+        finally:
+            lock.release()
+
+    def enqueue_due(
+        self, jobs: list[tuple[str, int, Callable[[], Any]]], next_run: dict[str, float]
+    ) -> None:
+        now = time.monotonic()
+        for name, every, enqueue in jobs:
+            if now >= next_run[name]:
+                try:
                     result = enqueue()
-                    self.stdout.write(f"enqueued {name} ({result.id})")
-                    next_run[name] = now + every
-            if options["once"]:
-                return
-            time.sleep(5)
+                except Exception:  # a queue outage must not stop the clock
+                    logger.exception("could not enqueue %s", name)
+                    continue
+                self.stdout.write(f"enqueued {name} ({result.id})")
+                next_run[name] = now + every
