@@ -6,11 +6,14 @@ qinqing calendar year 2027
 qinqing calendar set 2027-02-06..2027-02-12 --off --name 春节 --actor admin
 qinqing calendar set 2027-02-14 --working --name 调休上班 --actor admin
 qinqing calendar unset 2027-02-14 --actor admin
+qinqing calendar notice parse notice-2027.txt [--json]
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -18,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qinqing.common import services, workdays
 from qinqing.common.errors import ServiceError
+from qinqing.common.holiday_notice import NoticeParseError, NoticeSchedule, parse_notice
 from qinqing.common.text import pad
 
 
@@ -88,6 +92,20 @@ class Command(BaseCommand):
         unsetter.add_argument("day", metavar="DATE")
         unsetter.add_argument("--actor", required=True, help="username of a system admin")
 
+        notice = commands.add_parser(
+            "notice", help="read the State Council holiday notice (国务院办公厅…节假日安排的通知)"
+        )
+        notice_actions = notice.add_subparsers(
+            dest="notice_action", required=True, metavar="action"
+        )
+        notice_parse = notice_actions.add_parser(
+            "parse", help="print the days off and make-up working days of a notice text file"
+        )
+        notice_parse.add_argument("file", metavar="FILE", help="the notice as UTF-8 text")
+        notice_parse.add_argument(
+            "--json", action="store_true", help="print {year, holidays, workdays, festivals}"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         handler = {
             "deadline": self.deadline,
@@ -95,6 +113,7 @@ class Command(BaseCommand):
             "year": self.year,
             "set": self.set_days,
             "unset": self.unset_day,
+            "notice": self.notice,
         }[options["subcommand"]]
         handler(options)
 
@@ -162,3 +181,52 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"已删除 {day.isoformat()} 的设置。")
+
+    def notice(self, options: dict[str, Any]) -> None:
+        path = Path(options["file"])
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"无法读取文件 / cannot read the file: {path}（{exc}）") from exc
+        try:
+            schedule = parse_notice(text)
+        except NoticeParseError as exc:
+            self.stderr.write(
+                f"无法解析通知 / cannot parse the notice: line {exc.line_number}: {exc.line}"
+            )
+            raise SystemExit(1) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(schedule.as_json(), ensure_ascii=False, indent=2))
+            return
+        for line in _notice_lines(schedule):
+            self.stdout.write(line)
+
+
+def _notice_lines(schedule: NoticeSchedule) -> list[str]:
+    """The schedule, readably: one line per run of days off, then the make-up working days."""
+
+    def label(day: date) -> str:
+        return f"{day.isoformat()} {workdays.WEEKDAYS[day.weekday()]}"
+
+    source = "，".join(filter(None, (schedule.title, schedule.document_number)))
+    lines = [f"{schedule.year} 年节假日安排" + (f"（{source}）" if source else "")]
+    lines.append("放假 / days off:")
+    runs: list[list[date]] = []
+    for day in schedule.holidays:
+        previous = runs[-1][-1] if runs else None
+        if (
+            previous is not None
+            and (day - previous).days == 1
+            and schedule.festivals[previous] == schedule.festivals[day]
+        ):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    for run in runs:
+        span = label(run[0]) if len(run) == 1 else f"{label(run[0])} 至 {label(run[-1])}"
+        lines.append(f"  {pad(schedule.festivals[run[0]], 16)} {span}（{len(run)} 天）")
+    lines.append("调休上班 / make-up working days:")
+    lines.extend(f"  {label(day)}" for day in schedule.workdays)
+    if not schedule.workdays:
+        lines.append("  —")
+    return lines
