@@ -7,7 +7,7 @@ DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QINQING_HOME := $(CURDIR)
 
-.PHONY: demo test install install-dev system-deps messages lint serve clean
+.PHONY: demo test install install-dev system-deps messages lint serve clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,9 +52,16 @@ test: install-dev system-deps
 	$(BIN)/pytest
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench deploy
+	$(BIN)/ruff format --check src tests bench deploy
 	$(BIN)/mypy
+
+# The production stack on this machine, configured only by environment variables: a fresh
+# PostgreSQL database, Redis databases 13 and 14, moto's S3 server (a dev extra), gunicorn with
+# deploy/gunicorn.conf.py, two RQ workers and two schedulers, driven over HTTP
+# (deploy/prod_smoke.py; about 4 minutes).
+prod-smoke: install install-dev
+	$(BIN)/python deploy/prod_smoke.py
 
 clean:
 	rm -rf $(VENV) var

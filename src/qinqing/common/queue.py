@@ -19,6 +19,7 @@ import django_rq
 from django.conf import settings
 from django_rq.queues import DjangoRQ
 from rq import Retry
+from rq.worker import Worker
 
 
 class RetryingQueue(DjangoRQ):
@@ -30,6 +31,18 @@ class RetryingQueue(DjangoRQ):
                 max=settings.QUEUE_RETRIES, interval=settings.QUEUE_RETRY_DELAY_SECONDS
             )
         return super().create_job(*args, **kwargs)
+
+
+class MaintainingWorker(Worker):
+    """An RQ worker that looks for abandoned jobs even while idle.
+
+    RQ runs its maintenance only between jobs, and an idle worker blocks for up to
+    ``worker_ttl - 15`` (405 s) waiting for the next one, so a dead worker's job would wait
+    that long. The wait is capped at the maintenance interval instead."""
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return max(1, min(int(super().dequeue_timeout), int(self.maintenance_interval)))
 
 
 def queue_names() -> list[str]:
@@ -46,11 +59,10 @@ def run_worker(*, name: str | None = None, burst: bool = False) -> bool:
     Abandoned jobs of dead workers are looked for at start and then every
     ``QUEUE_MAINTENANCE_SECONDS``."""
     from django_tasks_rq import Job
-    from rq.worker import Worker
 
     connection = django_rq.get_connection(queue_names()[0])
     queues = [django_rq.get_queue(q, job_class=Job) for q in queue_names()]
-    worker = Worker(
+    worker = MaintainingWorker(
         queues,
         connection=connection,
         name=name,
