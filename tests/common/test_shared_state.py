@@ -290,3 +290,45 @@ def test_a_job_abandoned_by_a_killed_worker_is_run_again_and_completes(
     run.refresh_from_db()
     assert run.status == ComputeRun.Status.DONE, run.error
     assert run.snapshot["draws"] == 50
+
+
+# --- behind the reverse proxy --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        ("10.0.0.5", "198.51.100.7", "198.51.100.7"),  # nginx in front: the client
+        ("10.0.0.5", "203.0.113.1, 198.51.100.7", "198.51.100.7"),  # a forged hop is skipped
+        ("10.0.0.5", "198.51.100.7, 10.0.0.9", "198.51.100.7"),  # two trusted proxies
+        ("203.0.113.50", "198.51.100.7", "203.0.113.50"),  # not a proxy: header ignored
+        ("10.0.0.5", "", "10.0.0.5"),
+        ("10.0.0.5", "not-an-address", "10.0.0.5"),  # never guessed
+    ],
+)
+def test_the_client_address_is_read_only_from_trusted_proxies(remote, forwarded, expected) -> None:
+    from qinqing.common.middleware import client_address
+
+    assert client_address(remote, forwarded, ("10.0.0.0/8",)) == expected
+
+
+def test_behind_nginx_each_reporter_has_a_limit_of_their_own(db, settings) -> None:
+    """Without the setting every report through nginx would count against one shared limit."""
+    from qinqing.common.middleware import ClientAddressMiddleware
+
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    settings.REPORTS_RATE_LIMIT = 1
+
+    def through_nginx(client: str) -> None:
+        request = RequestFactory().post(
+            "/reports/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=client
+        )
+
+        def submit(r: Any) -> Any:
+            guard.rate_limit(r, "submit")
+            return None
+
+        ClientAddressMiddleware(submit)(request)
+
+    through_nginx("198.51.100.7")
+    through_nginx("198.51.100.8")  # another reporter behind the same proxy is not refused
+    with pytest.raises(guard.TooMany):
+        through_nginx("198.51.100.7")

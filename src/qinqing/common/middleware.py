@@ -13,10 +13,13 @@ a receipt code.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from .logs import bind_request_id, is_valid_request_id, new_request_id, reset_request_id
@@ -28,6 +31,70 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_META = "HTTP_X_REQUEST_ID"
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(spec: tuple[str, ...]) -> tuple[Network, ...]:
+    networks: list[Network] = []
+    for item in spec:
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            access_log.error("QINQING_TRUSTED_PROXIES: not a network, ignored: %r", item)
+    return tuple(networks)
+
+
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def client_address(remote: str, forwarded_for: str, trusted: Iterable[str]) -> str:
+    """The client's address behind trusted reverse proxies.
+
+    Only when the direct peer (``REMOTE_ADDR``) is a trusted proxy is ``X-Forwarded-For``
+    read, from the right: the first hop that is not itself a trusted proxy is the client. A
+    header sent by anyone else is ignored, so a client cannot pick its own address."""
+    networks = trusted_networks(tuple(trusted))
+    peer = _address(remote)
+
+    def is_trusted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(ip.version == n.version and ip in n for n in networks)
+
+    if peer is None or not networks or not is_trusted(peer):
+        return remote
+    for hop in reversed([h for h in forwarded_for.split(",") if h.strip()]):
+        ip = _address(hop)
+        if ip is None:
+            return remote  # a malformed chain: keep the proxy's address, never guess
+        if not is_trusted(ip):
+            return str(ip)
+    return remote
+
+
+class ClientAddressMiddleware:
+    """Behind nginx every request comes from nginx: with ``QINQING_TRUSTED_PROXIES`` set,
+    ``REMOTE_ADDR`` becomes the client's address, so that per-client limits (anonymous
+    reports, receipt guessing) count clients, not the proxy. The address is still never
+    logged, and the report pages only ever keep a rotating keyed hash of it."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        trusted = getattr(settings, "TRUSTED_PROXIES", ())
+        if trusted:
+            request.META["REMOTE_ADDR"] = client_address(
+                request.META.get("REMOTE_ADDR", ""),
+                request.META.get("HTTP_X_FORWARDED_FOR", ""),
+                trusted,
+            )
+        return self.get_response(request)
 
 
 class RequestIdMiddleware:

@@ -24,6 +24,10 @@ def env_int(name: str, default: int) -> int:
 DEBUG = env_bool("QINQING_DEBUG", False)
 SECRET_KEY = os.environ.get("QINQING_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
 ALLOWED_HOSTS = [h for h in os.environ.get("QINQING_ALLOWED_HOSTS", "*").split(",") if h]
+#: reverse proxies (CIDRs) whose X-Forwarded-For names the client; empty: REMOTE_ADDR as is
+TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("QINQING_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("QINQING_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
@@ -64,7 +68,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # first: every later log line carries the request id; every request is counted and timed
+    # the client's address behind the trusted reverse proxies (QINQING_TRUSTED_PROXIES)
+    "qinqing.common.middleware.ClientAddressMiddleware",
+    # then: every later log line carries the request id; every request is counted and timed
     "qinqing.common.middleware.RequestIdMiddleware",
     "qinqing.common.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
