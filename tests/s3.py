@@ -5,6 +5,7 @@ MinIO or Aliyun OSS in production."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -65,6 +66,25 @@ class S3Server:
             },
             "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
         }
+
+
+def web_start_up_failure(env: dict[str, str]) -> str:
+    """Start the web application (import its WSGI module) with ``env`` on top of this
+    process's environment; it must stop with status 2, one ``qinqing:`` line and no
+    traceback. Returns that line."""
+    full = {**os.environ, "DATABASE_URL": "", **env}
+    full.pop("QINQING_STARTUP_CHECK", None)
+    done = subprocess.run(
+        [sys.executable, "-c", "import qinqing.config.wsgi"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in done.stderr.splitlines() if line.startswith("qinqing:")]
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    return lines[0]
 
 
 def free_port() -> int:

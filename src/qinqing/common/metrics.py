@@ -294,14 +294,15 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @lru_cache(maxsize=16)
-def _networks(spec: tuple[str, ...]) -> tuple[Network, ...]:
-    networks: list[Network] = []
+def networks(spec: tuple[str, ...], setting: str = "QINQING_METRICS_ALLOW") -> tuple[Network, ...]:
+    """The networks of a comma-separated setting; an entry that is not one is logged, skipped."""
+    found: list[Network] = []
     for item in spec:
         try:
-            networks.append(ipaddress.ip_network(item, strict=False))
+            found.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            logger.warning("QINQING_METRICS_ALLOW: not a network, ignored: %r", item)
-    return tuple(networks)
+            logger.warning("%s: not a network, ignored: %r", setting, item)
+    return tuple(found)
 
 
 def _allow_list(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -317,8 +318,8 @@ def address_allowed(address: str, allow: str | Sequence[str]) -> bool:
     candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip]
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         candidates.append(ip.ipv4_mapped)
-    networks = _networks(_allow_list(allow))
-    return any(c in n for c in candidates for n in networks if c.version == n.version)
+    allowed = networks(_allow_list(allow))
+    return any(c in n for c in candidates for n in allowed if c.version == n.version)
 
 
 def _bearer(request: HttpRequest) -> str:

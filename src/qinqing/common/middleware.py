@@ -17,13 +17,12 @@ import ipaddress
 import logging
 import time
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from .logs import bind_request_id, is_valid_request_id, new_request_id, reset_request_id
-from .metrics import method_label, observe_request, view_label
+from .metrics import method_label, networks, observe_request, view_label
 
 access_log = logging.getLogger("qinqing.request")
 
@@ -31,20 +30,6 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_META = "HTTP_X_REQUEST_ID"
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
-
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@lru_cache(maxsize=8)
-def trusted_networks(spec: tuple[str, ...]) -> tuple[Network, ...]:
-    networks: list[Network] = []
-    for item in spec:
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            access_log.error("QINQING_TRUSTED_PROXIES: not a network, ignored: %r", item)
-    return tuple(networks)
 
 
 def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -60,13 +45,13 @@ def client_address(remote: str, forwarded_for: str, trusted: Iterable[str]) -> s
     Only when the direct peer (``REMOTE_ADDR``) is a trusted proxy is ``X-Forwarded-For``
     read, from the right: the first hop that is not itself a trusted proxy is the client. A
     header sent by anyone else is ignored, so a client cannot pick its own address."""
-    networks = trusted_networks(tuple(trusted))
+    proxies = networks(tuple(trusted), "QINQING_TRUSTED_PROXIES")
     peer = _address(remote)
 
     def is_trusted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        return any(ip.version == n.version and ip in n for n in networks)
+        return any(ip.version == n.version and ip in n for n in proxies)
 
-    if peer is None or not networks or not is_trusted(peer):
+    if peer is None or not proxies or not is_trusted(peer):
         return remote
     for hop in reversed([h for h in forwarded_for.split(",") if h.strip()]):
         ip = _address(hop)
