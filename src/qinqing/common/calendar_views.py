@@ -84,6 +84,23 @@ class CalendarDayForm(forms.Form):
         return data
 
 
+class HolidayNoticeForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("通知原文"),
+        max_length=services.MAX_NOTICE_CHARS,
+        strip=False,
+        help_text=gettext_lazy(
+            "粘贴国务院办公厅《关于YYYY年部分节假日安排的通知》全文（含标题）。"
+            "导入后为待确认状态，须由另一位系统管理员核对确认后才写入日历。"
+        ),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        error_messages={
+            "required": gettext_lazy("请粘贴通知原文。"),
+            "max_length": gettext_lazy("通知原文过长。"),
+        },
+    )
+
+
 def _require_system_admin(request: HttpRequest) -> None:
     if not is_system_admin(request.user):
         raise PermissionDenied
@@ -123,14 +140,31 @@ def calendar_days(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已设置%(n)d天。") % {"n": len(changed)})
             return redirect(_page_url(data["date"].year))
+    return _render_page(request, year=year, form=form)
+
+
+def _render_page(
+    request: HttpRequest,
+    *,
+    year: int,
+    form: CalendarDayForm | None = None,
+    notice_form: HolidayNoticeForm | None = None,
+) -> HttpResponse:
     first_known, last_known = workdays.source_years()
     package_days = [d for d in workdays.year_exceptions(year) if d.source != "admin"]
+    notices = [
+        (notice, selectors.holiday_notice_diff(notice) if notice.status == "provisional" else [])
+        for notice in selectors.holiday_notices_of_year(year=year)
+    ]
     return render(
         request,
         "common/calendar.html",
         {
             "year": year,
-            "form": form,
+            "form": form or CalendarDayForm(initial={"is_working_day": "0"}),
+            "notice_form": notice_form or HolidayNoticeForm(),
+            "notices": notices,
+            "provisional_years": selectors.holiday_notice_provisional_years(),
             "settings": [
                 (setting, workdays.source_status(setting.date))
                 for setting in selectors.calendar_days_of_year(year=year)
@@ -161,3 +195,53 @@ def calendar_day_delete(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("已删除 %(day)s 的设置。") % {"day": day.isoformat()})
     return redirect(_page_url(day.year))
+
+
+@login_required
+@require_POST
+def calendar_notice_import(request: HttpRequest) -> HttpResponse:
+    _require_system_admin(request)
+    form = HolidayNoticeForm(request.POST)
+    if form.is_valid():
+        try:
+            notice = services.holiday_notice_import(
+                actor=request.user, text=form.cleaned_data["text"]
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已导入%(year)d年节假日安排通知，待另一位系统管理员核对确认。")
+                % {"year": notice.year},
+            )
+            return redirect(_page_url(notice.year))
+    return _render_page(request, year=_year(request.GET.get("year")), notice_form=form)
+
+
+@login_required
+@require_POST
+def calendar_notice_confirm(request: HttpRequest, notice_id: int) -> HttpResponse:
+    _require_system_admin(request)
+    try:
+        notice = services.holiday_notice_confirm(actor=request.user, notice_id=notice_id)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(_page_url(_year(request.POST.get("year"))))
+    messages.success(
+        request, _("已确认%(year)d年节假日安排，已写入工作日历。") % {"year": notice.year}
+    )
+    return redirect(_page_url(notice.year))
+
+
+@login_required
+@require_POST
+def calendar_notice_withdraw(request: HttpRequest, notice_id: int) -> HttpResponse:
+    _require_system_admin(request)
+    try:
+        notice = services.holiday_notice_withdraw(actor=request.user, notice_id=notice_id)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(_page_url(_year(request.POST.get("year"))))
+    messages.success(request, _("已撤回%(year)d年节假日安排通知。") % {"year": notice.year})
+    return redirect(_page_url(notice.year))

@@ -7,19 +7,23 @@ qinqing calendar set 2027-02-06..2027-02-12 --off --name 春节 --actor admin
 qinqing calendar set 2027-02-14 --working --name 调休上班 --actor admin
 qinqing calendar unset 2027-02-14 --actor admin
 qinqing calendar notice parse notice-2027.txt [--json]
+qinqing calendar notice import notice-2027.txt --actor admin
+qinqing calendar notice confirm 3 --actor another_admin
+qinqing calendar status [--days 60]
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from qinqing.common import services, workdays
+from qinqing.common import selectors, services, workdays
 from qinqing.common.errors import ServiceError
 from qinqing.common.holiday_notice import NoticeParseError, NoticeSchedule, parse_notice
 from qinqing.common.text import pad
@@ -105,6 +109,29 @@ class Command(BaseCommand):
         notice_parse.add_argument(
             "--json", action="store_true", help="print {year, holidays, workdays, festivals}"
         )
+        notice_import = notice_actions.add_parser(
+            "import",
+            help="keep a notice text file as the provisional schedule of its year, print the diff",
+        )
+        notice_import.add_argument("file", metavar="FILE", help="the notice as UTF-8 text")
+        notice_import.add_argument("--actor", required=True, help="username of a system admin")
+        notice_confirm = notice_actions.add_parser(
+            "confirm",
+            help="confirm a provisional notice (another system admin than the importer)",
+        )
+        notice_confirm.add_argument("notice_id", type=int, metavar="ID")
+        notice_confirm.add_argument("--actor", required=True, help="username of a system admin")
+
+        calendar_status = commands.add_parser(
+            "status",
+            help="whether each year up to N days ahead has a holiday schedule; exit 1 if not",
+        )
+        calendar_status.add_argument(
+            "--days", type=int, default=60, help="how far ahead (default 60)"
+        )
+        calendar_status.add_argument(
+            "--today", default=None, help="count from this date (default: today in Shanghai)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = {
@@ -114,6 +141,7 @@ class Command(BaseCommand):
             "set": self.set_days,
             "unset": self.unset_day,
             "notice": self.notice,
+            "status": self.status,
         }[options["subcommand"]]
         handler(options)
 
@@ -183,11 +211,18 @@ class Command(BaseCommand):
         self.stdout.write(f"已删除 {day.isoformat()} 的设置。")
 
     def notice(self, options: dict[str, Any]) -> None:
+        action = options["notice_action"]
+        if action == "confirm":
+            self.notice_confirm(options)
+            return
         path = Path(options["file"])
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"无法读取文件 / cannot read the file: {path}（{exc}）") from exc
+        if action == "import":
+            self.notice_import(text, options)
+            return
         try:
             schedule = parse_notice(text)
         except NoticeParseError as exc:
@@ -200,6 +235,72 @@ class Command(BaseCommand):
             return
         for line in _notice_lines(schedule):
             self.stdout.write(line)
+
+    def notice_import(self, text: str, options: dict[str, Any]) -> None:
+        try:
+            notice = services.holiday_notice_import(actor=self._actor(options["actor"]), text=text)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+        schedule = notice.schedule
+        self.stdout.write(
+            f"已导入通知 #{notice.pk}（待确认）/ imported notice #{notice.pk} (provisional): "
+            f"{notice.year} 年，放假 {len(schedule['holidays'])} 天，"
+            f"调休上班 {len(schedule['workdays'])} 天"
+        )
+        changes = selectors.holiday_notice_diff(notice)
+        self.stdout.write(f"与现行日历不同的日子 / days that change: {len(changes)}")
+        for change in changes:
+            name = f"（{change.name}）" if change.name else ""
+            self.stdout.write(
+                f"  {change.day.isoformat()} {change.weekday} "
+                f"{_status(change.before.is_working_day)} → {_status(change.is_working_day)}"
+                f"{name}"
+            )
+        self.stdout.write(
+            f"请另一位系统管理员核对后确认 / another system admin confirms: "
+            f"qinqing calendar notice confirm {notice.pk} --actor USERNAME"
+        )
+
+    def notice_confirm(self, options: dict[str, Any]) -> None:
+        try:
+            notice = services.holiday_notice_confirm(
+                actor=self._actor(options["actor"]), notice_id=options["notice_id"]
+            )
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(
+            f"已确认通知 #{notice.pk}，{notice.year} 年的放假安排已写入工作日历 / "
+            f"notice #{notice.pk} confirmed: the {notice.year} schedule is in the calendar"
+        )
+
+    def status(self, options: dict[str, Any]) -> None:
+        days = options["days"]
+        if days < 0:
+            raise CommandError(f"天数无效：{days}")
+        if options["today"]:
+            today = _date(options["today"])
+        else:
+            today = timezone.localtime(timezone.now(), workdays.SHANGHAI).date()
+        first_known, last_known = workdays.source_years()
+        missing: list[int] = []
+        for year in range(today.year, (today + timedelta(days=days)).year + 1):
+            notice = selectors.holiday_notice_confirmed(year=year)
+            if notice is not None:
+                source = notice.document_number or f"#{notice.pk}"
+                self.stdout.write(f"{year} 年：已确认国务院办公厅通知（{source}）/ confirmed")
+            elif first_known <= year <= last_known:
+                self.stdout.write(
+                    f"{year} 年：{workdays.SOURCE_NAME} {workdays.SOURCE_VERSION} 已收录 / known"
+                )
+            else:
+                missing.append(year)
+                self.stdout.write(f"{year} 年：尚无放假安排 / no holiday schedule")
+        if missing:
+            years = "、".join(str(year) for year in missing)
+            raise CommandError(
+                f"{years} 年尚无确认的放假安排：请导入国务院办公厅通知并由另一位系统管理员确认"
+                f"（qinqing calendar notice import）/ no confirmed holiday schedule for {years}"
+            )
 
 
 def _notice_lines(schedule: NoticeSchedule) -> list[str]:
