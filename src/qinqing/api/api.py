@@ -64,6 +64,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register() -> None:
     from qinqing.accounts.api import router as accounts_router
+    from qinqing.common.api import router as calendar_router
     from qinqing.demands.api import router as demands_router
     from qinqing.directory.api import router as directory_router
 
@@ -99,6 +100,7 @@ def _register() -> None:
     api.add_router("/reports", reports_router)
     api.add_router("/exemption", exemption_router)
     api.add_router("/index", index_router)
+    api.add_router("/calendar", calendar_router)
 
 
 _register()

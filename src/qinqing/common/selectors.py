@@ -33,6 +33,13 @@ def calendar_years_with_settings() -> list[int]:
 # --- the State Council's holiday notices -----------------------------------------------------
 
 
+def holiday_notices() -> QuerySet[HolidayNotice]:
+    """Every imported notice, newest first, with who imported and confirmed it."""
+    return HolidayNotice.objects.select_related("imported_by", "confirmed_by").order_by(
+        "-year", "-pk"
+    )
+
+
 def holiday_notices_of_year(*, year: int) -> QuerySet[HolidayNotice]:
     """Every imported notice of ``year``, newest first, with who imported and confirmed it."""
     return HolidayNotice.objects.filter(year=year).select_related("imported_by", "confirmed_by")

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qinqing.accounts.context_processors.roles",
                 "qinqing.inbox.context_processors.unread",
+                "qinqing.common.context_processors.holiday_banner",
             ],
         },
     },

@@ -1,0 +1,187 @@
+"""The /api/v1/calendar router: the State Council's holiday notices, for system admins.
+
+Thin over ``services`` and ``selectors``: importing keeps a notice as the provisional schedule
+of its year (a text that cannot be read answers 422 naming the line); a second system admin
+confirms it (two-person rule) and only then do its days count.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from qinqing.accounts.permissions import is_system_admin
+from qinqing.api.schemas import Error
+from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.workdays import SHANGHAI
+
+from . import selectors, services
+from .models import HolidayNotice
+
+router = Router(tags=["工作日历"])
+PER_PAGE = 20
+
+
+class NoticeIn(Schema):
+    text: str
+
+
+class DayChangeOut(Schema):
+    date: date
+    weekday: str
+    before_is_working_day: bool
+    before_name: str
+    before_source: str
+    is_working_day: bool
+    name: str
+
+
+class NoticeOut(Schema):
+    id: int
+    year: int
+    title: str
+    document_number: str
+    status: str
+    status_label: str
+    imported_by_id: int
+    imported_by_name: str
+    imported_at: str
+    confirmed_by_id: int | None
+    confirmed_by_name: str
+    confirmed_at: str | None
+    holidays: list[date]
+    workdays: list[date]
+    festivals: dict[str, str]
+
+
+class NoticeDetailOut(NoticeOut):
+    text: str
+    changes: list[DayChangeOut]
+
+
+class NoticePage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[NoticeOut]
+
+
+def _admin(request: HttpRequest) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    if not is_system_admin(user):
+        raise HttpError(403, "forbidden")
+    return user
+
+
+def _notice(notice_id: int) -> HolidayNotice:
+    notice = selectors.holiday_notices().filter(pk=notice_id).first()
+    if notice is None:
+        raise HttpError(404, "not found")
+    return notice
+
+
+def _out(notice: HolidayNotice) -> dict[str, Any]:
+    schedule = notice.schedule
+    return {
+        "id": notice.pk,
+        "year": notice.year,
+        "title": notice.title,
+        "document_number": notice.document_number,
+        "status": notice.status,
+        "status_label": notice.get_status_display(),
+        "imported_by_id": notice.imported_by_id,
+        "imported_by_name": str(notice.imported_by),
+        "imported_at": notice.imported_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+        "confirmed_by_id": notice.confirmed_by_id,
+        "confirmed_by_name": str(notice.confirmed_by) if notice.confirmed_by else "",
+        "confirmed_at": (
+            notice.confirmed_at.astimezone(SHANGHAI).isoformat(timespec="seconds")
+            if notice.confirmed_at
+            else None
+        ),
+        "holidays": schedule["holidays"],
+        "workdays": schedule["workdays"],
+        "festivals": schedule["festivals"],
+    }
+
+
+def _detail(notice: HolidayNotice) -> dict[str, Any]:
+    changes = (
+        selectors.holiday_notice_diff(notice)
+        if notice.status == HolidayNotice.Status.PROVISIONAL
+        else []
+    )
+    return {
+        **_out(notice),
+        "text": notice.text,
+        "changes": [
+            {
+                "date": change.day,
+                "weekday": change.weekday,
+                "before_is_working_day": change.before.is_working_day,
+                "before_name": change.before.name,
+                "before_source": change.before.source,
+                "is_working_day": change.is_working_day,
+                "name": change.name,
+            }
+            for change in changes
+        ],
+    }
+
+
+@router.get(
+    "/notices",
+    response={200: NoticePage, 401: Error, 403: Error},
+    summary="导入的国务院办公厅节假日安排通知，新的年份在前（系统管理员）",
+)
+def notice_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
+    _admin(request)
+    current = paginate(selectors.holiday_notices(), page, PER_PAGE)
+    return {**page_fields(current), "items": [_out(n) for n in current.object_list]}
+
+
+@router.post(
+    "/notices",
+    response={201: NoticeDetailOut, 401: Error, 403: Error, 409: Error, 422: Error},
+    summary="导入通知原文为待确认的放假安排；无法解析时 422 并指出行号",
+)
+def notice_import(request: HttpRequest, body: NoticeIn) -> tuple[int, dict[str, Any]]:
+    user = _admin(request)
+    notice = services.holiday_notice_import(actor=user, text=body.text)
+    return 201, _detail(_notice(notice.pk))
+
+
+@router.get(
+    "/notices/{notice_id}",
+    response={200: NoticeDetailOut, 401: Error, 403: Error, 404: Error},
+    summary="一份通知：原文、放假安排；待确认的另列确认后工作日历将变化的日子",
+)
+def notice_get(request: HttpRequest, notice_id: int) -> dict[str, Any]:
+    _admin(request)
+    return _detail(_notice(notice_id))
+
+
+@router.post(
+    "/notices/{notice_id}/confirm",
+    response={200: NoticeDetailOut, 401: Error, 403: Error, 404: Error, 409: Error},
+    summary="确认待确认的通知并写入工作日历（须由导入人以外的系统管理员确认）",
+)
+def notice_confirm(request: HttpRequest, notice_id: int) -> dict[str, Any]:
+    user = _admin(request)
+    notice = services.holiday_notice_confirm(actor=user, notice_id=_notice(notice_id).pk)
+    return _detail(_notice(notice.pk))
+
+
+@router.post(
+    "/notices/{notice_id}/withdraw",
+    response={200: NoticeDetailOut, 401: Error, 403: Error, 404: Error, 409: Error},
+    summary="撤回待确认的通知（未写入日历）",
+)
+def notice_withdraw(request: HttpRequest, notice_id: int) -> dict[str, Any]:
+    user = _admin(request)
+    notice = services.holiday_notice_withdraw(actor=user, notice_id=_notice(notice_id).pk)
+    return _detail(_notice(notice.pk))
