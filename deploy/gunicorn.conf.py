@@ -87,6 +87,9 @@ def on_starting(server: Any) -> None:
 
     check_or_exit()  # one line on stderr and SystemExit(2) at the first failing service
     _reset_connections()
+    # checked once here: the workers, which inherit the environment, need not probe again
+    # when they import qinqing.config.wsgi
+    os.environ["QINQING_STARTUP_CHECK"] = "0"
 
 
 def child_exit(server: Any, worker: Any) -> None:

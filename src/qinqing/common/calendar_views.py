@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from qinqing.accounts.permissions import is_system_admin
 from . import selectors, services, workdays
 from .errors import ServiceError
 from .forms import apply_service_error
+from .models import HolidayNotice
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -219,29 +221,34 @@ def calendar_notice_import(request: HttpRequest) -> HttpResponse:
     return _render_page(request, year=_year(request.GET.get("year")), notice_form=form)
 
 
-@login_required
-@require_POST
-def calendar_notice_confirm(request: HttpRequest, notice_id: int) -> HttpResponse:
+def _notice_action(
+    request: HttpRequest, act: Callable[..., HolidayNotice], notice_id: int, done: str
+) -> HttpResponse:
+    """Confirm or withdraw a notice; the outcome as a message on the year's page."""
     _require_system_admin(request)
     try:
-        notice = services.holiday_notice_confirm(actor=request.user, notice_id=notice_id)
+        notice = act(actor=request.user, notice_id=notice_id)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(_page_url(_year(request.POST.get("year"))))
-    messages.success(
-        request, _("已确认%(year)d年节假日安排，已写入工作日历。") % {"year": notice.year}
-    )
+    messages.success(request, done % {"year": notice.year})
     return redirect(_page_url(notice.year))
+
+
+@login_required
+@require_POST
+def calendar_notice_confirm(request: HttpRequest, notice_id: int) -> HttpResponse:
+    return _notice_action(
+        request,
+        services.holiday_notice_confirm,
+        notice_id,
+        _("已确认%(year)d年节假日安排，已写入工作日历。"),
+    )
 
 
 @login_required
 @require_POST
 def calendar_notice_withdraw(request: HttpRequest, notice_id: int) -> HttpResponse:
-    _require_system_admin(request)
-    try:
-        notice = services.holiday_notice_withdraw(actor=request.user, notice_id=notice_id)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect(_page_url(_year(request.POST.get("year"))))
-    messages.success(request, _("已撤回%(year)d年节假日安排通知。") % {"year": notice.year})
-    return redirect(_page_url(notice.year))
+    return _notice_action(
+        request, services.holiday_notice_withdraw, notice_id, _("已撤回%(year)d年节假日安排通知。")
+    )
