@@ -26,7 +26,7 @@ router = Router(tags=["工作日历"])
 PER_PAGE = 20
 
 
-class NoticeIn(Schema):
+class HolidayNoticeIn(Schema):
     text: str
 
 
@@ -40,7 +40,7 @@ class DayChangeOut(Schema):
     name: str
 
 
-class NoticeOut(Schema):
+class HolidayNoticeOut(Schema):
     id: int
     year: int
     title: str
@@ -58,16 +58,16 @@ class NoticeOut(Schema):
     festivals: dict[str, str]
 
 
-class NoticeDetailOut(NoticeOut):
+class HolidayNoticeDetailOut(HolidayNoticeOut):
     text: str
     changes: list[DayChangeOut]
 
 
-class NoticePage(Schema):
+class HolidayNoticePage(Schema):
     count: int
     page: int
     pages: int
-    items: list[NoticeOut]
+    items: list[HolidayNoticeOut]
 
 
 def _admin(request: HttpRequest) -> Any:
@@ -135,7 +135,7 @@ def _detail(notice: HolidayNotice) -> dict[str, Any]:
 
 @router.get(
     "/notices",
-    response={200: NoticePage, 401: Error, 403: Error},
+    response={200: HolidayNoticePage, 401: Error, 403: Error},
     summary="导入的国务院办公厅节假日安排通知，新的年份在前（系统管理员）",
 )
 def notice_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
@@ -146,10 +146,10 @@ def notice_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
 
 @router.post(
     "/notices",
-    response={201: NoticeDetailOut, 401: Error, 403: Error, 409: Error, 422: Error},
+    response={201: HolidayNoticeDetailOut, 401: Error, 403: Error, 409: Error, 422: Error},
     summary="导入通知原文为待确认的放假安排；无法解析时 422 并指出行号",
 )
-def notice_import(request: HttpRequest, body: NoticeIn) -> tuple[int, dict[str, Any]]:
+def notice_import(request: HttpRequest, body: HolidayNoticeIn) -> tuple[int, dict[str, Any]]:
     user = _admin(request)
     notice = services.holiday_notice_import(actor=user, text=body.text)
     return 201, _detail(_notice(notice.pk))
@@ -157,7 +157,7 @@ def notice_import(request: HttpRequest, body: NoticeIn) -> tuple[int, dict[str, 
 
 @router.get(
     "/notices/{notice_id}",
-    response={200: NoticeDetailOut, 401: Error, 403: Error, 404: Error},
+    response={200: HolidayNoticeDetailOut, 401: Error, 403: Error, 404: Error},
     summary="一份通知：原文、放假安排；待确认的另列确认后工作日历将变化的日子",
 )
 def notice_get(request: HttpRequest, notice_id: int) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def notice_get(request: HttpRequest, notice_id: int) -> dict[str, Any]:
 
 @router.post(
     "/notices/{notice_id}/confirm",
-    response={200: NoticeDetailOut, 401: Error, 403: Error, 404: Error, 409: Error},
+    response={200: HolidayNoticeDetailOut, 401: Error, 403: Error, 404: Error, 409: Error},
     summary="确认待确认的通知并写入工作日历（须由导入人以外的系统管理员确认）",
 )
 def notice_confirm(request: HttpRequest, notice_id: int) -> dict[str, Any]:
@@ -178,7 +178,7 @@ def notice_confirm(request: HttpRequest, notice_id: int) -> dict[str, Any]:
 
 @router.post(
     "/notices/{notice_id}/withdraw",
-    response={200: NoticeDetailOut, 401: Error, 403: Error, 404: Error, 409: Error},
+    response={200: HolidayNoticeDetailOut, 401: Error, 403: Error, 404: Error, 409: Error},
     summary="撤回待确认的通知（未写入日历）",
 )
 def notice_withdraw(request: HttpRequest, notice_id: int) -> dict[str, Any]:

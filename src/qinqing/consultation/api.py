@@ -155,7 +155,7 @@ class ResponseOut(Schema):
     answers: dict[str, Any]
 
 
-class SummaryOut(Schema):
+class SurveySummaryOut(Schema):
     n: int
     mean: float | None
     sd: float | None
@@ -171,7 +171,7 @@ class CountOut(Schema):
 
 class RowOut(Schema):
     label: str
-    summary: SummaryOut
+    summary: SurveySummaryOut
     counts: list[int]
 
 
@@ -184,7 +184,7 @@ class QuestionResultOut(Schema):
     answered: int
     options: list[CountOut]
     counts: list[CountOut]
-    summary: SummaryOut | None
+    summary: SurveySummaryOut | None
     rows: list[RowOut]
 
 
@@ -199,10 +199,10 @@ class RateOut(Schema):
 class DimensionOut(Schema):
     tag: str
     label: str
-    summary: SummaryOut
+    summary: SurveySummaryOut
 
 
-class ResultsOut(Schema):
+class SurveyResultsOut(Schema):
     survey_id: int
     responses: int
     addressed: int
@@ -442,7 +442,7 @@ def _readable(user: Any, survey_id: int) -> Survey:
 
 @router.get(
     "/{survey_id}/results",
-    response={200: ResultsOut, 401: Error, 403: Error, 404: Error},
+    response={200: SurveyResultsOut, 401: Error, 403: Error, 404: Error},
     summary="问卷结果：各区域填答率、逐题计数和比例、量表平均分及 95% 置信区间",
 )
 def survey_results(request: HttpRequest, survey_id: int) -> dict[str, Any]:

@@ -188,7 +188,7 @@ class DemandIn(Schema):
     description: str = Field(..., max_length=5000)
 
 
-class ActionIn(Schema):
+class DemandActionIn(Schema):
     action: Action
     version: int = Field(..., ge=1, description="客户端所见的版本号，用于乐观并发控制")
     note: str = Field("", max_length=5000)
@@ -202,7 +202,7 @@ class ActionIn(Schema):
     )
 
 
-class NoteIn(Schema):
+class DemandNoteIn(Schema):
     note: str = Field(..., max_length=5000)
     internal: bool = False
 
@@ -221,7 +221,7 @@ class ExtensionIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
-class DecisionIn(Schema):
+class ExtensionDecisionIn(Schema):
     approve: bool
     note: str = Field("", max_length=2000)
 
@@ -499,7 +499,7 @@ def demand_create(request: HttpRequest, body: DemandIn) -> tuple[int, dict[str, 
     "办理人与企业存在利益冲突时返回409（field_errors 给出关系路径和预警编号），"
     "附 override_reason 可说明理由后继续",
 )
-def demand_action(request: HttpRequest, demand_id: int, body: ActionIn) -> dict[str, Any]:
+def demand_action(request: HttpRequest, demand_id: int, body: DemandActionIn) -> dict[str, Any]:
     user = _user(request)
     demand = _visible(user, demand_id)
     moved = services.demand_act(
@@ -521,7 +521,9 @@ def demand_action(request: HttpRequest, demand_id: int, body: ActionIn) -> dict[
     response={201: EventOut, 401: Error, 403: Error, 404: Error, 422: Error},
     summary="留言或内部备注（仅工作人员可设为内部，企业不可见）",
 )
-def demand_note(request: HttpRequest, demand_id: int, body: NoteIn) -> tuple[int, dict[str, Any]]:
+def demand_note(
+    request: HttpRequest, demand_id: int, body: DemandNoteIn
+) -> tuple[int, dict[str, Any]]:
     user = _user(request)
     demand = _visible(user, demand_id)
     event = services.demand_note(
@@ -581,7 +583,9 @@ def extension_create(
     response={200: ExtensionOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="协调员审批延期申请（同意或驳回）",
 )
-def extension_decision(request: HttpRequest, extension_id: int, body: DecisionIn) -> dict[str, Any]:
+def extension_decision(
+    request: HttpRequest, extension_id: int, body: ExtensionDecisionIn
+) -> dict[str, Any]:
     user = _user(request)
     visible = selectors.demands_visible_to(user).values("pk")
     extension = Extension.objects.filter(pk=extension_id, demand_id__in=visible).first()

@@ -51,7 +51,7 @@ class EvidenceOut(Schema):
     url: str
 
 
-class AssessmentOut(Schema):
+class ExemptionAssessmentOut(Schema):
     d1_finding: str
     d1_findings: str
     d1_evidence: str
@@ -108,7 +108,7 @@ class ApplicationOut(Schema):
     overdue: bool
     allowed_actions: list[str]
     evidence: list[EvidenceOut]
-    assessment: AssessmentOut | None = None
+    assessment: ExemptionAssessmentOut | None = None
 
 
 class ApplicationPage(Schema):
@@ -136,7 +136,7 @@ class AssessmentIn(Schema):
     factors_note: str = ""
 
 
-class ActionIn(Schema):
+class ExemptionActionIn(Schema):
     action: str
     version: int
     reason: str = ""
@@ -190,7 +190,7 @@ class StatRowOut(Schema):
     median_days: float | None
 
 
-class StatsOut(Schema):
+class ExemptionStatsOut(Schema):
     start: date
     end: date
     by: str
@@ -263,7 +263,7 @@ def _out(user: Any, a: Application, *, full: bool = False) -> dict[str, Any]:
             data["assessment"] = {
                 f.name: getattr(assessment, f.name)
                 for f in assessment._meta.fields
-                if f.name in AssessmentOut.model_fields
+                if f.name in ExemptionAssessmentOut.model_fields
             }
     return data
 
@@ -387,7 +387,9 @@ def application_checks(request: HttpRequest, application_id: int) -> list[dict[s
     response={200: ApplicationOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="流转：accept（可指定审查人）、refuse、withdraw、assess、return、sign_off、appeal、review",
 )
-def application_act(request: HttpRequest, application_id: int, body: ActionIn) -> dict[str, Any]:
+def application_act(
+    request: HttpRequest, application_id: int, body: ExemptionActionIn
+) -> dict[str, Any]:
     user = _user(request)
     a = _visible(user, application_id)
     common = {"actor": user, "application_id": a.pk, "version": body.version}
@@ -496,7 +498,7 @@ def case_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 @router.get(
     "/stats",
-    response={200: StatsOut, 401: Error, 403: Error, 422: Error},
+    response={200: ExemptionStatsOut, 401: Error, 403: Error, 422: Error},
     summary="统计：申请数、结果、办理用时中位数（工作日），按区域或月份；期间 [start, end)",
 )
 def stats(request: HttpRequest, start: date, end: date, by: str = "region") -> dict[str, Any]:

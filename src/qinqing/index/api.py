@@ -28,7 +28,7 @@ class PeriodOut(Schema):
     note: str
 
 
-class RegionOut(Schema):
+class IndexRegionOut(Schema):
     code: str
     name: str
     score: float | None
@@ -45,7 +45,7 @@ class RegionOut(Schema):
     flags: list[str]
 
 
-class ResultsOut(Schema):
+class IndexResultsOut(Schema):
     period: str
     level: str
     version: int
@@ -56,7 +56,7 @@ class ResultsOut(Schema):
     seed: int
     sources: dict[str, Any]
     indicators: list[dict[str, Any]]
-    regions: list[RegionOut]
+    regions: list[IndexRegionOut]
     business_environment: dict[str, Any]
 
 
@@ -76,7 +76,7 @@ class RegionDetailOut(Schema):
     period: str
     level: str
     version: int
-    region: RegionOut
+    region: IndexRegionOut
     indicators: list[CellOut]
 
 
@@ -135,7 +135,7 @@ def periods(request: HttpRequest, level: str = "") -> list[dict[str, Any]]:
 
 @router.get(
     "/results/{period}/{level}",
-    response={200: ResultsOut, 401: Error, 404: Error},
+    response={200: IndexResultsOut, 401: Error, 404: Error},
     auth=None,
     summary="已发布期间的结果（可用 version 参数取更早的版本）",
 )

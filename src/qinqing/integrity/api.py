@@ -65,7 +65,7 @@ class GiftOut(GiftSchema):
     id: int
 
 
-class MatchOut(Schema):
+class ConductMatchOut(Schema):
     code: str
     version: int
     title: str
@@ -111,7 +111,7 @@ class FilingOut(Schema):
     outcome: str
     status: str
     decision_reason: str
-    matches: list[MatchOut]
+    matches: list[ConductMatchOut]
     gifts: list[GiftOut]
 
 
@@ -122,7 +122,7 @@ class FilingPage(Schema):
     items: list[FilingOut]
 
 
-class DecisionIn(Schema):
+class FilingDecisionIn(Schema):
     approve: bool
     reason: str = ""
     override_reason: str = Field(
@@ -177,14 +177,14 @@ class CriterionOut(Schema):
     evidence_required: bool
 
 
-class AnswerOut(Schema):
+class CleanAnswerOut(Schema):
     criterion: str
     level: int
     note: str
     files: list[str]
 
 
-class AssessmentOut(Schema):
+class CleanAssessmentOut(Schema):
     id: int
     enterprise_id: int
     enterprise_name: str
@@ -193,10 +193,10 @@ class AssessmentOut(Schema):
     comments: str
     valid_from: date | None
     valid_until: date | None
-    answers: list[AnswerOut]
+    answers: list[CleanAnswerOut]
 
 
-class AnswerIn(Schema):
+class CleanAnswerIn(Schema):
     level: int
     note: str = ""
 
@@ -440,7 +440,9 @@ def filing_get(request: HttpRequest, filing_id: int) -> dict[str, Any]:
     summary="上级审批需审批的报备（所辖区域的监督员或协调员；报备人本人不能审批；"
     "与企业或报备人存在关联时 409，附 override_reason 可继续）",
 )
-def filing_decide(request: HttpRequest, filing_id: int, payload: DecisionIn) -> dict[str, Any]:
+def filing_decide(
+    request: HttpRequest, filing_id: int, payload: FilingDecisionIn
+) -> dict[str, Any]:
     user = _user(request)
     filing = _visible(user, filing_id)
     services.filing_decide(
@@ -556,7 +558,7 @@ def clean_checklist(request: HttpRequest) -> list[Any]:
 
 @router.get(
     "/clean/self",
-    response={200: AssessmentOut | None, 401: Error, 403: Error},
+    response={200: CleanAssessmentOut | None, 401: Error, 403: Error},
     summary="本企业的自评（企业用户）",
 )
 def clean_self(request: HttpRequest) -> Any:
@@ -566,13 +568,13 @@ def clean_self(request: HttpRequest) -> Any:
 
 @router.post(
     "/clean/self/answers/{code}",
-    response={200: AssessmentOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={200: CleanAssessmentOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="填写一项自评（multipart；佐证材料用字段 files）",
 )
 def clean_answer(
     request: HttpRequest,
     code: str,
-    payload: Form[AnswerIn],
+    payload: Form[CleanAnswerIn],
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
     user = _user(request)
@@ -593,7 +595,7 @@ def clean_answer(
 
 @router.post(
     "/clean/self/submit",
-    response={200: AssessmentOut, 401: Error, 403: Error, 409: Error, 422: Error},
+    response={200: CleanAssessmentOut, 401: Error, 403: Error, 409: Error, 422: Error},
     summary="提交自评，计算得分",
 )
 def clean_submit(request: HttpRequest) -> Any:
@@ -603,7 +605,7 @@ def clean_submit(request: HttpRequest) -> Any:
 
 @router.get(
     "/clean/reviews",
-    response={200: list[AssessmentOut], 401: Error, 403: Error},
+    response={200: list[CleanAssessmentOut], 401: Error, 403: Error},
     summary="待我评审的自评（商会联络员、监督员）",
 )
 def clean_reviews(request: HttpRequest, status: str = "submitted") -> list[Any]:
@@ -615,7 +617,7 @@ def clean_reviews(request: HttpRequest, status: str = "submitted") -> list[Any]:
 
 @router.post(
     "/clean/reviews/{assessment_id}",
-    response={200: AssessmentOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={200: CleanAssessmentOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="认定（含有效期）或退回（含意见）",
 )
 def clean_review(request: HttpRequest, assessment_id: int, payload: ReviewIn) -> Any:

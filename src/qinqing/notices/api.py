@@ -97,7 +97,7 @@ class ExplainIn(Schema):
     note: str
 
 
-class ReceiptOut(Schema):
+class NoticeReceiptOut(Schema):
     enterprise_id: int
     enterprise_name: str
     grid: str
@@ -112,7 +112,7 @@ class ReceiptPage(Schema):
     count: int
     page: int
     pages: int
-    items: list[ReceiptOut]
+    items: list[NoticeReceiptOut]
 
 
 class SummaryRowOut(Schema):
@@ -124,7 +124,7 @@ class SummaryRowOut(Schema):
     reached: int
 
 
-class SummaryOut(Schema):
+class NoticeSummaryOut(Schema):
     rows: list[SummaryRowOut]
     total: SummaryRowOut
 
@@ -392,7 +392,7 @@ def _row(r: selectors.ReceiptRow) -> dict[str, Any]:
 
 @router.get(
     "/{notice_id}/receipts/summary",
-    response={200: SummaryOut, 401: Error, 403: Error, 404: Error},
+    response={200: NoticeSummaryOut, 401: Error, 403: Error, 404: Error},
     summary="按乡镇街道统计已读、未读、当面解读和已触达企业数",
 )
 def receipt_summary(request: HttpRequest, notice_id: int) -> dict[str, Any]:
@@ -406,7 +406,7 @@ def receipt_summary(request: HttpRequest, notice_id: int) -> dict[str, Any]:
 
 @router.post(
     "/{notice_id}/receipts/{enterprise_id}/explain",
-    response={200: ReceiptOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={200: NoticeReceiptOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="管家登记已向本网格企业当面解读（须填写说明）",
 )
 def receipt_explain(

@@ -391,7 +391,7 @@ class GroupRequestIn(Schema):
     description: str = Field(..., max_length=5000)
 
 
-class ReplyIn(Schema):
+class LiaisonReplyIn(Schema):
     reply: str = Field(..., max_length=5000)
 
 
@@ -557,7 +557,9 @@ def group_request_take(request: HttpRequest, request_id: int) -> dict[str, Any]:
     response={200: GroupRequestOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="承接单位办结并答复企业",
 )
-def group_request_solve(request: HttpRequest, request_id: int, body: ReplyIn) -> dict[str, Any]:
+def group_request_solve(
+    request: HttpRequest, request_id: int, body: LiaisonReplyIn
+) -> dict[str, Any]:
     user = _user(request)
     req = _visible_group_request(user, request_id)
     groups.group_request_solve(actor=user, request_id=req.pk, reply=body.reply)
@@ -847,7 +849,7 @@ def legal_get(request: HttpRequest, request_id: int) -> dict[str, Any]:
     response={200: LegalOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="联络单位答复企业",
 )
-def legal_answer(request: HttpRequest, request_id: int, body: ReplyIn) -> dict[str, Any]:
+def legal_answer(request: HttpRequest, request_id: int, body: LiaisonReplyIn) -> dict[str, Any]:
     user = _user(request)
     req = _visible_legal(user, request_id)
     liaison.legal_request_answer(actor=user, request_id=req.pk, reply=body.reply)
@@ -855,14 +857,14 @@ def legal_answer(request: HttpRequest, request_id: int, body: ReplyIn) -> dict[s
 
 
 # === observers ================================================================================
-class PersonOut(Schema):
+class LiaisonPersonOut(Schema):
     id: int
     name: str
     phone: str
     title: str
 
 
-class VisitOut(Schema):
+class LiaisonVisitOut(Schema):
     id: int
     visited_on: str
     steward: str
@@ -870,7 +872,7 @@ class VisitOut(Schema):
     topics: str
 
 
-class MeetingOut(Schema):
+class LiaisonMeetingOut(Schema):
     id: int
     title: str
     kind: str
@@ -884,10 +886,10 @@ class MeetingOut(Schema):
 class ObserverOverviewOut(Schema):
     enterprise_id: int
     enterprise_name: str
-    stewards: list[PersonOut]
-    officials: list[PersonOut]
-    visits: list[VisitOut]
-    meetings: list[MeetingOut]
+    stewards: list[LiaisonPersonOut]
+    officials: list[LiaisonPersonOut]
+    visits: list[LiaisonVisitOut]
+    meetings: list[LiaisonMeetingOut]
 
 
 class ObserverFeedbackIn(Schema):

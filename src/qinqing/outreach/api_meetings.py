@@ -114,7 +114,7 @@ class MinutesIn(Schema):
     minutes: str = Field(..., max_length=40000)
 
 
-class FollowUpIn(Schema):
+class MeetingFollowUpIn(Schema):
     title: str = Field(..., max_length=400)
     due_on: dt.date
     owner_id: int | None = None
@@ -528,7 +528,7 @@ def meeting_follow_ups(request: HttpRequest, meeting_id: int) -> list[dict[str, 
     summary="新增会议事项：责任人或责任部门、完成期限（组织者）",
 )
 def follow_up_create(
-    request: HttpRequest, meeting_id: int, body: FollowUpIn
+    request: HttpRequest, meeting_id: int, body: MeetingFollowUpIn
 ) -> tuple[int, dict[str, Any]]:
     meeting = _visible_meeting(_user(request), meeting_id)
     owner = User.objects.filter(pk=body.owner_id).first() if body.owner_id else None

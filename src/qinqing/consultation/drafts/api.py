@@ -113,7 +113,7 @@ class CommentIn(Schema):
     clause_id: int | None = None
 
 
-class AnswerIn(Schema):
+class DraftAnswerIn(Schema):
     answer: str
     reason: str = ""
 
@@ -141,7 +141,7 @@ class PublicClauseOut(Schema):
     comments: list[PublicCommentOut]
 
 
-class StatsOut(Schema):
+class DraftStatsOut(Schema):
     comments: int
     answered: int
     adopted: int
@@ -159,7 +159,7 @@ class PublicOut(Schema):
     clauses: list[PublicClauseOut]
     dropped: list[PublicClauseOut]
     general: list[PublicCommentOut]
-    stats: StatsOut
+    stats: DraftStatsOut
 
 
 def _user(request: HttpRequest) -> Any:
@@ -387,7 +387,7 @@ def comment_create(
     summary="起草单位答复意见：adopted / partly / not_adopted，后两者须说明理由",
 )
 def comment_answer(
-    request: HttpRequest, draft_id: int, comment_id: int, body: AnswerIn
+    request: HttpRequest, draft_id: int, comment_id: int, body: DraftAnswerIn
 ) -> dict[str, Any]:
     user = _user(request)
     draft = _draft(user, draft_id)

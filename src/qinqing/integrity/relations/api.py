@@ -25,7 +25,7 @@ PER_PAGE = 20
 
 
 # --- schemas --------------------------------------------------------------------------------
-class PersonOut(Schema):
+class RelationPersonOut(Schema):
     id: int
     name: str
     gender: str
@@ -38,7 +38,7 @@ class PersonPage(Schema):
     count: int
     page: int
     pages: int
-    items: list[PersonOut]
+    items: list[RelationPersonOut]
 
 
 class PersonIn(Schema):
@@ -120,7 +120,7 @@ class AlertPage(Schema):
     items: list[AlertOut]
 
 
-class DecisionIn(Schema):
+class RecusalDecisionIn(Schema):
     recuse: bool
     reason: str = ""
 
@@ -261,7 +261,7 @@ def person_list(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, A
 
 @router.post(
     "/people",
-    response={201: PersonOut, 401: Error, 403: Error, 409: Error, 422: Error},
+    response={201: RelationPersonOut, 401: Error, 403: Error, 409: Error, 422: Error},
     summary="登记人员（身份证号只存摘要和后四位；相近姓名进入疑似同一人，不合并）",
 )
 def person_create(request: HttpRequest, body: PersonIn) -> tuple[int, dict[str, Any]]:
@@ -286,7 +286,7 @@ def person_create(request: HttpRequest, body: PersonIn) -> tuple[int, dict[str, 
 
 @router.get(
     "/people/me",
-    response={200: PersonOut, 401: Error, 403: Error},
+    response={200: RelationPersonOut, 401: Error, 403: Error},
     summary="本人（申报个人有关事项用；首次使用时创建）",
 )
 def person_me(request: HttpRequest) -> dict[str, Any]:
@@ -295,7 +295,7 @@ def person_me(request: HttpRequest) -> dict[str, Any]:
 
 @router.get(
     "/people/{person_id}",
-    response={200: PersonOut, 401: Error, 404: Error},
+    response={200: RelationPersonOut, 401: Error, 404: Error},
     summary="一个人员",
 )
 def person_get(request: HttpRequest, person_id: int) -> dict[str, Any]:
@@ -392,7 +392,7 @@ def alert_get(request: HttpRequest, alert_id: int) -> dict[str, Any]:
     response={200: AlertOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="干部本人：申请回避（recuse=true），或说明理由后继续办理",
 )
-def alert_decision(request: HttpRequest, alert_id: int, body: DecisionIn) -> dict[str, Any]:
+def alert_decision(request: HttpRequest, alert_id: int, body: RecusalDecisionIn) -> dict[str, Any]:
     user = _user(request)
     if not sel.alerts_visible_to(user).filter(pk=alert_id).exists():
         raise HttpError(404, "not found")

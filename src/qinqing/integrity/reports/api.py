@@ -36,7 +36,7 @@ class ChallengeOut(Schema):
     bits: int
 
 
-class ReportIn(Schema):
+class MisconductReportIn(Schema):
     region_code: str = Field(..., description="发生地区划编码（区县或镇街）")
     category: Category
     title: str = Field(..., max_length=120)
@@ -60,7 +60,7 @@ class ReceiptIn(Schema):
     receipt: str = Field(..., max_length=32)
 
 
-class FollowUpIn(ReceiptIn):
+class ReportFollowUpIn(ReceiptIn):
     body: str = Field(..., max_length=10000)
     pow_challenge: str
     pow_nonce: str
@@ -75,7 +75,7 @@ class MessageOut(Schema):
     created_at: str
 
 
-class ReceiptOut(Schema):
+class ReportReceiptOut(Schema):
     number: str
     state: str
     state_label: str
@@ -85,7 +85,7 @@ class ReceiptOut(Schema):
     messages: list[MessageOut]
 
 
-class ReportOut(Schema):
+class MisconductReportOut(Schema):
     id: int
     number: str
     category: str
@@ -103,11 +103,11 @@ class ReportOut(Schema):
     conclusion_due_at: str
 
 
-class ReportPage(Schema):
+class MisconductReportPage(Schema):
     count: int
     page: int
     pages: int
-    items: list[ReportOut]
+    items: list[MisconductReportOut]
 
 
 class ResponsibleOut(Schema):
@@ -115,7 +115,7 @@ class ResponsibleOut(Schema):
     name: str
 
 
-class ReportDetailOut(ReportOut):
+class ReportDetailOut(MisconductReportOut):
     assignees: list[str]
     allowed_actions: list[str]
     responsible: list[ResponsibleOut] = Field(
@@ -146,7 +146,7 @@ class OpenedOut(Schema):
     messages: list[MessageOut]
 
 
-class ActionIn(Schema):
+class ReportActionIn(Schema):
     action: Action
     version: int
     outcome: Outcome | None = None
@@ -162,7 +162,7 @@ class AssignIn(KeyIn):
     supervisor_id: int
 
 
-class ReplyIn(KeyIn):
+class ReportReplyIn(KeyIn):
     body: str = Field(..., max_length=10000)
     internal: bool = False
 
@@ -187,7 +187,7 @@ class WatchOut(Schema):
     flagged: bool
 
 
-class NoteIn(Schema):
+class ReportNoteIn(Schema):
     enterprise_id: int | None = None
     region_code: str = ""
     tone: IntegrityNote.Tone
@@ -295,7 +295,7 @@ def challenge(request: HttpRequest, response: HttpResponse) -> Any:
     auth=None,
     response={201: SubmittedOut, 401: Error, 403: Error, 422: Error, 429: Error},
 )
-def submit(request: HttpRequest, response: HttpResponse, body: ReportIn) -> Any:
+def submit(request: HttpRequest, response: HttpResponse, body: MisconductReportIn) -> Any:
     """File a report, anonymous unless a name is given; the receipt is returned once."""
     _private(response)
     region = Region.objects.filter(code=body.region_code).first()
@@ -320,7 +320,9 @@ def submit(request: HttpRequest, response: HttpResponse, body: ReportIn) -> Any:
     return 201, {"number": report.number, "receipt": receipt}
 
 
-@router.post("/receipt", auth=None, response={200: ReceiptOut, 401: Error, 404: Error, 429: Error})
+@router.post(
+    "/receipt", auth=None, response={200: ReportReceiptOut, 401: Error, 404: Error, 429: Error}
+)
 def receipt(request: HttpRequest, response: HttpResponse, body: ReceiptIn) -> Any:
     """What the receipt holder sees; a wrong receipt gets 404 and a growing delay."""
     _private(response)
@@ -345,7 +347,7 @@ def receipt(request: HttpRequest, response: HttpResponse, body: ReceiptIn) -> An
     "/receipt/follow-up",
     auth=None,
     response={
-        200: ReceiptOut,
+        200: ReportReceiptOut,
         401: Error,
         403: Error,
         404: Error,
@@ -354,7 +356,7 @@ def receipt(request: HttpRequest, response: HttpResponse, body: ReceiptIn) -> An
         429: Error,
     },
 )
-def follow_up(request: HttpRequest, response: HttpResponse, body: FollowUpIn) -> Any:
+def follow_up(request: HttpRequest, response: HttpResponse, body: ReportFollowUpIn) -> Any:
     """Add information to a report with its receipt."""
     _private(response)
     guard.before_receipt(request)
@@ -367,7 +369,7 @@ def follow_up(request: HttpRequest, response: HttpResponse, body: FollowUpIn) ->
 
 
 # --- supervisors ---------------------------------------------------------------------------
-@router.get("", response={200: ReportPage, 401: Error, 403: Error, 422: Error})
+@router.get("", response={200: MisconductReportPage, 401: Error, 403: Error, 422: Error})
 def report_list(request: HttpRequest, response: HttpResponse, filters: Query[Filters]) -> Any:
     """Reports in the supervisor's region (metadata only)."""
     _private(response)
@@ -426,7 +428,7 @@ def notes(request: HttpRequest, page: int = 1) -> Any:
 
 
 @router.post("/notes", response={201: NoteOut, 401: Error, 403: Error, 422: Error})
-def note_create(request: HttpRequest, body: NoteIn) -> Any:
+def note_create(request: HttpRequest, body: ReportNoteIn) -> Any:
     """Send routine integrity information (observers and firm users)."""
     user = _user(request)
     firm = next((f for f in note_firms(user) if f.pk == body.enterprise_id), None)
@@ -485,9 +487,9 @@ def report_open(request: HttpRequest, response: HttpResponse, report_id: int, bo
 
 @router.post(
     "/{report_id}/actions",
-    response={200: ReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={200: MisconductReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
 )
-def act(request: HttpRequest, report_id: int, body: ActionIn) -> Any:
+def act(request: HttpRequest, report_id: int, body: ReportActionIn) -> Any:
     """Move a report along the workflow (closing needs a second supervisor)."""
     r = _visible(request, report_id)
     moved = services.report_act(
@@ -504,7 +506,7 @@ def act(request: HttpRequest, report_id: int, body: ActionIn) -> Any:
 
 @router.post(
     "/{report_id}/assign",
-    response={200: ReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={200: MisconductReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
 )
 def assign(request: HttpRequest, report_id: int, body: AssignIn) -> Any:
     """Assign a supervisor (conflict check, then re-share the keys)."""
@@ -525,7 +527,7 @@ def assign(request: HttpRequest, report_id: int, body: AssignIn) -> Any:
 @router.post(
     "/{report_id}/reply", response={201: MessageOut, 401: Error, 403: Error, 404: Error, 422: Error}
 )
-def reply(request: HttpRequest, report_id: int, body: ReplyIn) -> Any:
+def reply(request: HttpRequest, report_id: int, body: ReportReplyIn) -> Any:
     """A reply to the receipt holder, or an internal note."""
     r = _visible(request, report_id)
     m = services.report_reply(

@@ -56,7 +56,7 @@ class SupplyIn(Schema):
     days: int | None = None
 
 
-class ReportIn(Schema):
+class EmergencyReportIn(Schema):
     enterprise_id: int
     status: str
     staff_on_site: int
@@ -67,7 +67,7 @@ class ReportIn(Schema):
     need_quantity: int | None = None
 
 
-class ReportOut(Schema):
+class EmergencyReportOut(Schema):
     id: int
     emergency_id: int
     enterprise_id: int
@@ -85,11 +85,11 @@ class ReportOut(Schema):
     on_behalf: bool
 
 
-class ReportPage(Schema):
+class EmergencyReportPage(Schema):
     count: int
     page: int
     pages: int
-    items: list[ReportOut]
+    items: list[EmergencyReportOut]
 
 
 class FirmOut(Schema):
@@ -122,7 +122,7 @@ class OverviewOut(Schema):
     trend: list[FiguresOut]
 
 
-class DemandIn(Schema):
+class EmergencyDemandIn(Schema):
     category_id: int
 
 
@@ -207,10 +207,12 @@ def emergency_detail(request: HttpRequest, emergency_id: int) -> dict[str, Any]:
 
 @router.post(
     "/emergencies/{emergency_id}/reports",
-    response={200: ReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={200: EmergencyReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="报送本期状态（同一企业同一周期只有一份，再次报送即修改）",
 )
-def report_submit(request: HttpRequest, emergency_id: int, body: ReportIn) -> dict[str, Any]:
+def report_submit(
+    request: HttpRequest, emergency_id: int, body: EmergencyReportIn
+) -> dict[str, Any]:
     user = _user(request)
     emergency = _emergency(user, emergency_id)
     firm = (
@@ -238,7 +240,7 @@ def report_submit(request: HttpRequest, emergency_id: int, body: ReportIn) -> di
 
 @router.get(
     "/emergencies/{emergency_id}/reports",
-    response={200: ReportPage, 401: Error, 404: Error},
+    response={200: EmergencyReportPage, 401: Error, 404: Error},
     summary="可见的报送（企业只看本企业）",
 )
 def report_list(
@@ -297,7 +299,7 @@ def overview(
 
 @router.get(
     "/reports/{report_id}",
-    response={200: ReportOut, 401: Error, 404: Error},
+    response={200: EmergencyReportOut, 401: Error, 404: Error},
     summary="一份报送（企业只能看本企业的）",
 )
 def report_detail(request: HttpRequest, report_id: int) -> dict[str, Any]:
@@ -306,10 +308,10 @@ def report_detail(request: HttpRequest, report_id: int) -> dict[str, Any]:
 
 @router.post(
     "/reports/{report_id}/demand",
-    response={200: ReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={200: EmergencyReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="把报送的紧急需求转为该企业的诉求",
 )
-def need_to_demand(request: HttpRequest, report_id: int, body: DemandIn) -> dict[str, Any]:
+def need_to_demand(request: HttpRequest, report_id: int, body: EmergencyDemandIn) -> dict[str, Any]:
     user = _user(request)
     report = _report(user, report_id)
     category = Category.objects.filter(pk=body.category_id, active=True).first()

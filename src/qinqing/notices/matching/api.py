@@ -95,7 +95,7 @@ class DeliverIn(Schema):
     delivered: int
 
 
-class MatchOut(Schema):
+class SupplyMatchOut(Schema):
     id: int
     number: str
     offer_id: int
@@ -114,7 +114,7 @@ class MatchPage(Schema):
     count: int
     page: int
     pages: int
-    items: list[MatchOut]
+    items: list[SupplyMatchOut]
 
 
 class ItemFigure(Schema):
@@ -132,7 +132,7 @@ class RegionFigure(Schema):
     workers: int
 
 
-class SummaryOut(Schema):
+class MatchingSummaryOut(Schema):
     region_id: int
     region_name: str
     firms_helped: int
@@ -291,7 +291,7 @@ def match_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
 
 @router.post(
     "/matches",
-    response={201: MatchOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={201: SupplyMatchOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="发起对接（发起企业一方即视为确认）",
 )
 def match_propose(request: HttpRequest, body: ProposeIn) -> tuple[int, dict[str, Any]]:
@@ -307,7 +307,9 @@ def match_propose(request: HttpRequest, body: ProposeIn) -> tuple[int, dict[str,
 
 
 @router.get(
-    "/matches/{match_id}", response={200: MatchOut, 401: Error, 404: Error}, summary="一次对接"
+    "/matches/{match_id}",
+    response={200: SupplyMatchOut, 401: Error, 404: Error},
+    summary="一次对接",
 )
 def match_detail(request: HttpRequest, match_id: int) -> dict[str, Any]:
     return _match_out(_match(_user(request), match_id))
@@ -315,7 +317,7 @@ def match_detail(request: HttpRequest, match_id: int) -> dict[str, Any]:
 
 @router.post(
     "/matches/{match_id}/confirm",
-    response={200: MatchOut, 401: Error, 403: Error, 404: Error, 409: Error},
+    response={200: SupplyMatchOut, 401: Error, 403: Error, 404: Error, 409: Error},
     summary="确认一方；双方都确认后分配数量（剩余不足时 409）",
 )
 def match_confirm(request: HttpRequest, match_id: int, body: ConfirmIn) -> dict[str, Any]:
@@ -326,7 +328,7 @@ def match_confirm(request: HttpRequest, match_id: int, body: ConfirmIn) -> dict[
 
 @router.post(
     "/matches/{match_id}/cancel",
-    response={200: MatchOut, 401: Error, 403: Error, 404: Error, 409: Error},
+    response={200: SupplyMatchOut, 401: Error, 403: Error, 404: Error, 409: Error},
     summary="取消对接（已确认未交付的释放数量）",
 )
 def match_cancel(request: HttpRequest, match_id: int) -> dict[str, Any]:
@@ -337,7 +339,7 @@ def match_cancel(request: HttpRequest, match_id: int) -> dict[str, Any]:
 
 @router.post(
     "/matches/{match_id}/deliver",
-    response={200: MatchOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={200: SupplyMatchOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="登记累计交付数量",
 )
 def match_deliver(request: HttpRequest, match_id: int, body: DeliverIn) -> dict[str, Any]:
@@ -348,7 +350,7 @@ def match_deliver(request: HttpRequest, match_id: int, body: DeliverIn) -> dict[
 
 @router.get(
     "/summary",
-    response={200: SummaryOut, 401: Error, 403: Error, 404: Error},
+    response={200: MatchingSummaryOut, 401: Error, 403: Error, 404: Error},
     summary="对接成效：受助企业、交付物资、安置用工，分下级区域",
 )
 def summary(request: HttpRequest, region_id: int | None = None) -> dict[str, Any]:
