@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -10,9 +12,16 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from qinqing.common.errors import ServiceError
 
 from .auth import auth
+from .openapi import complete
 from .renderers import LocalTimeJSONRenderer
 
-api = NinjaAPI(
+
+class QinqingAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return complete(super().get_openapi_schema(**kwargs))
+
+
+api = QinqingAPI(
     title="亲清 Qinqing API",
     version="1",
     description=(

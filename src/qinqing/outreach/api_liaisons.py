@@ -509,7 +509,7 @@ def group_ask(
 
 @router.get(
     "/group-requests",
-    response={200: GroupRequestPage, 401: Error, 422: Error},
+    response={200: GroupRequestPage, 401: Error, 404: Error, 422: Error},
     summary="服务团诉求：协调员看辖区服务团的，成员单位经办人看所在服务团的，企业看本企业的",
 )
 def group_request_list(

@@ -1,0 +1,63 @@
+"""schemathesis drives every operation of the document with generated input, as a firm user
+and as a handler: no answer may be a server error, a status the document does not declare,
+an undeclared content type or a body that does not match the documented schema.
+
+The run is reproducible (a fixed seed through ``derandomize``) and small enough for every
+suite run (two examples per operation and role); ``make fuzz`` runs the long version.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from qinqing.accounts.services import token_issue
+from qinqing.api.api import api
+from qinqing.integrity.reports import guard
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+EXAMPLES = int(os.environ.get("QINQING_FUZZ_EXAMPLES", "2"))
+ROLES = ("enterprise", "handler")
+
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
+schema.app = WSGIHandler()
+
+
+@pytest.fixture
+def tokens(world: Any, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
+    # a wrong receipt is answered slowly on purpose; the fuzzer sends thousands
+    monkeypatch.setattr(guard, "sleep", lambda seconds: None)
+    headers = []
+    for role in ROLES:
+        _token, raw = token_issue(user=world.users[role], name="fuzz")
+        headers.append({"Authorization": f"Bearer {raw}"})
+    return headers
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_operation_answers_outside_its_contract(case: Any, tokens: list[dict[str, str]]) -> None:
+    for headers in tokens:
+        case.call_and_validate(headers=headers, checks=CHECKS)
