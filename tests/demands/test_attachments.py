@@ -22,21 +22,17 @@ from qinqing.demands import services
 from qinqing.demands.attachments import attachment_add, attachment_for, attachments_add
 from qinqing.demands.models import Attachment, Demand, DemandEvent
 
+from .. import uploads
 from ..factories import UserFactory
 from .conftest import Cases
 
-PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x11" * 500
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x22" * 300
-PDF = b"%PDF-1.7\n" + b"\x33" * 300
+PHOTO = uploads.jpeg()
+PNG = uploads.png()
+PDF = uploads.pdf()
 PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x44" * 300
 
 
-def office(folder: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(f"{folder}document.xml", "<document/>")
-    return buffer.getvalue()
+office = uploads.office
 
 
 def upload(name: str, content: bytes = PHOTO, content_type: str = "image/jpeg") -> Any:

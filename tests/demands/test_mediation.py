@@ -18,6 +18,7 @@ from qinqing.demands.mediation import (
     mediations_visible_to,
 )
 from qinqing.demands.models import MediationCase
+from tests import uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def open_case(world, **kwargs) -> MediationCase:
 
 
 def pdf() -> SimpleUploadedFile:
-    return SimpleUploadedFile("协议.pdf", b"%PDF-1.4 agreement", content_type="application/pdf")
+    return SimpleUploadedFile("协议.pdf", uploads.pdf(), content_type="application/pdf")
 
 
 def test_a_coordinator_opens_a_case_with_a_readable_number(world) -> None:

@@ -264,7 +264,7 @@ def test_columns_may_come_in_any_order_and_optional_ones_may_be_left_out(world: 
     [
         (SimpleUploadedFile("企业.txt", b"hello"), "只能导入 Excel（.xlsx）或 CSV（.csv）文件"),
         (SimpleUploadedFile("企业.xls", b"\xd0\xcf\x11\xe0"), "不支持旧版 .xls 格式"),
-        (SimpleUploadedFile("企业.xlsx", b"not a zip"), "无法读取该 Excel 文件"),
+        (SimpleUploadedFile("企业.xlsx", b"not a zip"), "“企业.xlsx”的内容不是Excel文件"),
         (csv_file([["x"]], header=["企业名称", "地址"]), "缺少必需的列：统一社会信用代码"),
         (csv_file([]), "文件中没有数据行"),
     ],

@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qinqing.exemption import services
 from qinqing.exemption.models import Application, Evidence
+from tests import uploads
 
 from .conftest import accepted, decided, submit
 
-PDF = b"%PDF-1.4\n%test\n"
+PDF = uploads.pdf()
 
 
 def test_an_official_applies_through_the_form_with_evidence(client, world):

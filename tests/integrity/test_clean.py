@@ -14,8 +14,9 @@ from qinqing.common.errors import Conflict, NotPermitted, ServiceError
 from qinqing.directory.models import Chamber, ChamberMembership
 from qinqing.integrity import selectors, services
 from qinqing.integrity.models import CleanAssessment, CleanCriterion
+from tests import uploads
 
-PDF = b"%PDF-1.4\n%evidence\n"
+PDF = uploads.pdf()
 
 
 def pdf(name: str = "制度.pdf") -> SimpleUploadedFile:

@@ -12,10 +12,11 @@ from qinqing.audit.models import AuditEntry
 from qinqing.common.errors import ServiceError
 from qinqing.notices.models import NoticeFile, Receipt
 from qinqing.notices.services import notice_attach
+from tests import uploads
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+PDF = uploads.pdf()
 
 
 @pytest.fixture

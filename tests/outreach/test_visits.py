@@ -28,14 +28,15 @@ from qinqing.demands.permissions import submit_channels
 from qinqing.directory.models import Enterprise, Region
 from qinqing.outreach import visits
 from qinqing.outreach.models import Invitation, KeyFirm, Meeting, Visit, VisitFile, VisitRule
+from tests import uploads
 
 from ..conftest import World
 from ..factories import EnterpriseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.7\n" + b"0" * 64
+PNG = uploads.png()
+PDF = uploads.pdf()
 
 
 def visit(
@@ -636,7 +637,7 @@ def test_logging_a_visit_on_the_page_raises_the_demand_and_shows_its_number(
             "problems": "用电增容审批卡在供电所两个月了",
             "raise_demand": "on",
             "category": permit.pk,
-            "files": [SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff\xe0" + b"0" * 32)],
+            "files": [SimpleUploadedFile("现场.jpg", uploads.jpeg())],
         },
         follow=True,
     )
