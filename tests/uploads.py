@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zipfile
@@ -91,6 +92,7 @@ def many_parts_docx(parts: int) -> bytes:
     return office("word/", {f"word/p{i}.xml": b"<p/>" for i in range(parts)})
 
 
+@functools.cache
 def png_bomb(width: int = 20000, height: int = 20000) -> bytes:
     """A 1-bit PNG of width × height white pixels, written row by row with zlib (no image in
     memory): 400 megapixels pack into a few hundred KB."""
