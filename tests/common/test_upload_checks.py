@@ -277,3 +277,11 @@ def test_inspect_reads_a_stream_and_leaves_it_at_its_start() -> None:
     assert stream.tell() == 0
     with pytest.raises(UploadRefused):
         inspect(io.BytesIO(uploads.jpeg()), PNG, name="x.png", field="file")
+
+
+def test_the_refusal_is_given_in_english_to_an_english_reader() -> None:
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(UploadRefused) as caught:
+        check("bomb.png", uploads.png_bomb(20000, 20000))
+    assert caught.value.message.startswith("“bomb.png” has too many pixels")
