@@ -9,7 +9,8 @@ lying about the part's size (1 KB claimed), and a 20000×20000 1-bit PNG (a few 
 then runs ``qinqing.common.files.check_upload`` on each under ``tracemalloc`` and reports
 the peak of Python allocations during the check (the bomb's own packed bytes, built before
 tracing starts, are not counted) and the wall time. Also cleans (``strip_metadata``) a
-large genuine Word file (ten 4 MiB parts that do not compress, 40 MiB) to show the streaming rewrite's peak.
+large genuine Word file (ten 4 MiB parts that do not compress, 40 MiB) to show the peak of
+the streaming rewrite.
 
 Only the benchmark depends on this file; the project does not.
 """
@@ -53,9 +54,10 @@ def main() -> None:
     import django
 
     django.setup()
+    from tests import uploads
+
     from qinqing.common.files import EXTENSIONS, check_upload
     from qinqing.common.metadata import strip_metadata
-    from tests import uploads
 
     unpacked = int(args.gib * 1024**3)
     bomb = uploads.zip_bomb_docx(unpacked=unpacked)
@@ -66,9 +68,11 @@ def main() -> None:
     print(f"png bomb:  {len(png) / 1024:.0f} KiB, 20000×20000 = 400 megapixels")
 
     def check(name: str, content: bytes) -> Any:
-        return lambda: check_upload(
-            uploads.upload(name, content), accept=EXTENSIONS, field="f", max_bytes=10**9
-        ).kind.key
+        return lambda: (
+            check_upload(
+                uploads.upload(name, content), accept=EXTENSIONS, field="f", max_bytes=10**9
+            ).kind.key
+        )
 
     measure("check: docx bomb (sizes declared)", check("bomb.docx", bomb))
     measure("check: docx bomb (directory lies)", check("liar.docx", bytes(liar)))

@@ -960,3 +960,26 @@ def test_the_openapi_document_declares_the_visit_endpoints(client: Client) -> No
     assert {"401", "403", "422"} <= set(
         schema["paths"]["/api/v1/outreach/coverage"]["get"]["responses"]
     )
+
+
+def test_a_picture_bomb_among_the_visit_files_keeps_no_visit_and_the_text(
+    world: World, steward_client: Client, media: Any
+) -> None:
+    response = steward_client.post(
+        "/outreach/visits/new/",
+        {
+            "enterprise": world.firm_a.pk,
+            "visited_on": visits.today().isoformat(),
+            "met_person": "王丽",
+            "topics": "了解生产经营情况",
+            "files": [
+                SimpleUploadedFile("现场.jpg", uploads.jpeg()),
+                SimpleUploadedFile("全景.png", uploads.png_bomb(20000, 20000)),
+            ],
+        },
+    )
+    assert response.status_code in (200, 422)
+    body = response.content.decode()
+    assert "“全景.png”的像素过多" in body and "了解生产经营情况" in body
+    assert not Visit.objects.exists()
+    assert not [p for p in media.rglob("*") if p.is_file()]

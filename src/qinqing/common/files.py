@@ -736,12 +736,13 @@ def check_uploads(
 
 def together(refused: Sequence[ServiceError], *, field: str, count: int) -> ServiceError:
     """One error for several refused files: each file's message, and (when more than one
-    file was sent) that none of them was kept."""
+    file was sent) that none of them was kept; the error's message is all of them."""
     messages = [m for exc in refused for m in (exc.field_errors.get(field) or [exc.message])]
     if count > 1:
         messages.append(_("有文件未通过检查，本次选择的%(n)d个文件均未上传。") % {"n": count})
     error = type(refused[0]) if len(refused) == 1 else UploadRefused
-    return error(messages[0], field_errors={field: messages})
+    # the message alone (a flash message, the API's ``detail``) still names every file
+    return error("".join(messages), field_errors={field: messages})
 
 
 def raise_together(refused: Sequence[ServiceError], *, field: str, count: int) -> None:
