@@ -285,3 +285,10 @@ def test_the_refusal_is_given_in_english_to_an_english_reader() -> None:
     with translation.override("en"), pytest.raises(UploadRefused) as caught:
         check("bomb.png", uploads.png_bomb(20000, 20000))
     assert caught.value.message.startswith("“bomb.png” has too many pixels")
+
+
+def test_a_multi_picture_jpeg_from_a_camera_is_accepted() -> None:
+    out = io.BytesIO()
+    first, preview = Image.new("RGB", (64, 48), "red"), Image.new("RGB", (32, 24), "blue")
+    first.save(out, "MPO", save_all=True, append_images=[preview])
+    assert check("相机.jpg", out.getvalue()).kind is JPEG

@@ -765,3 +765,24 @@ def test_an_excel_file_with_too_many_parts_is_shown_on_the_form(
     assert response.status_code == 200 and response.context["report"] is None
     assert "“企业.xlsx”包含22个部件，超过了10个的上限" in response.content.decode()
     assert Enterprise.objects.count() == before
+
+
+def test_two_files_sent_to_the_one_file_import_are_refused_not_one_kept(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.users["system_admin"])
+    before = Enterprise.objects.count()
+    rows = [firm_row(n, world.grid_a.code) for n in range(1, 3)]
+
+    response = client.post(
+        IMPORT_URL,
+        {
+            "kind": "enterprises",
+            "enterprises-file": [xlsx_file(rows), xlsx_file(rows, name="企业2.xlsx")],
+            "enterprises-on_existing": "update",
+        },
+    )
+
+    assert response.status_code == 200 and response.context["report"] is None
+    assert "此处一次只能上传1个文件，您发送了2个，均未上传" in response.content.decode()
+    assert Enterprise.objects.count() == before

@@ -388,7 +388,8 @@ def _inspect_image(stream: IO[bytes], kind: FileKind, limits: UploadLimits) -> N
     try:
         stream.seek(0)
         with Image.open(stream, formats=[kind.pillow]) as image:
-            if image.format != kind.pillow:
+            # a camera's multi-picture JPEG is opened as MPO: a JPEG with more frames after it
+            if image.format not in (kind.pillow, "MPO" if kind.pillow == "JPEG" else None):
                 raise _Refused("kind")
             width, height = image.size
             if width * height > limits.image_pixels:
@@ -479,7 +480,10 @@ def _inspect_ooxml(stream: IO[bytes], kind: FileKind, limits: UploadLimits) -> N
     if stream.read(4) != b"PK\x03\x04":
         raise _Refused("kind")
     entries, directory_size = _central_directory(stream)
-    if entries > limits.zip_entries or directory_size > limits.zip_entries * 1100:
+    # 0xFFFF / 0xFFFFFFFF: a ZIP64 archive, whose real count zipfile reads (checked below)
+    if entries != 0xFFFF and entries > limits.zip_entries:
+        raise _Refused("entries", {"n": entries})
+    if directory_size != 0xFFFFFFFF and directory_size > limits.zip_entries * 1100:
         raise _Refused("entries", {"n": entries})
     try:
         stream.seek(0)
