@@ -77,26 +77,6 @@ def display_name(raw: str, *, max_length: int = 200) -> str:
     return name or _("附件")
 
 
-def head_matches(upload: UploadedFile, magic: bytes) -> bool:
-    """Whether the file starts with ``magic``; the file is left at its start."""
-    upload.seek(0)
-    head = upload.read(len(magic))
-    upload.seek(0)
-    return head == magic
-
-
-def is_office_archive(upload: UploadedFile, folder: str) -> bool:
-    """Whether the file is an Office Open XML archive holding ``folder`` (word/, xl/)."""
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    finally:
-        upload.seek(0)
-    return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
-
-
 def content_disposition(name: str) -> str:
     """``attachment`` with an ASCII fallback and the real name in RFC 5987 ``filename*``."""
     fallback = "".join(
@@ -239,44 +219,15 @@ _FOREIGN = re.compile(
     rb"|\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1|\x1f\x8b\x08"
 )
 _PADDING = b"\x00\xff \t\r\n"
-_ARCHIVE_OR_PROGRAM = tuple(
-    [
-        ".zip",
-        ".jar",
-        ".war",
-        ".apk",
-        ".rar",
-        ".7z",
-        ".gz",
-        ".tgz",
-        ".bz2",
-        ".xz",
-        ".cab",
-        ".iso",
-        ".exe",
-        ".dll",
-        ".scr",
-        ".com",
-        ".bat",
-        ".cmd",
-        ".ps1",
-        ".vbs",
-        ".vbe",
-        ".js",
-        ".jse",
-        ".wsf",
-        ".wsh",
-        ".hta",
-        ".msi",
-        ".msp",
-        ".lnk",
-        ".sh",
-        ".elf",
-        ".so",
-        ".dylib",
-        ".app",
-    ]
+#: part names refused inside an Office package (an archive or a program)
+# fmt: off
+_ARCHIVE_OR_PROGRAM = (
+    ".zip", ".jar", ".war", ".apk", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".cab",
+    ".iso", ".exe", ".dll", ".scr", ".com", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js",
+    ".jse", ".wsf", ".wsh", ".hta", ".msi", ".msp", ".lnk", ".sh", ".elf", ".so", ".dylib",
+    ".app",
 )
+# fmt: on
 _OFFICE_EMBEDDED = (".xlsx", ".docx", ".pptx")
 
 
