@@ -22,21 +22,17 @@ from qinqing.demands import services
 from qinqing.demands.attachments import attachment_add, attachment_for, attachments_add
 from qinqing.demands.models import Attachment, Demand, DemandEvent
 
+from .. import uploads
 from ..factories import UserFactory
 from .conftest import Cases
 
-PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x11" * 500
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x22" * 300
-PDF = b"%PDF-1.7\n" + b"\x33" * 300
+PHOTO = uploads.jpeg()
+PNG = uploads.png()
+PDF = uploads.pdf()
 PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x44" * 300
 
 
-def office(folder: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(f"{folder}document.xml", "<document/>")
-    return buffer.getvalue()
+office = uploads.office
 
 
 def upload(name: str, content: bytes = PHOTO, content_type: str = "image/jpeg") -> Any:
@@ -455,3 +451,74 @@ def test_the_download_name_has_an_ascii_fallback_and_the_real_name() -> None:
     assert content_disposition(name) == (
         f"attachment; filename=\"__ ____.pdf\"; filename*=UTF-8''{quote(name, safe='')}"
     )
+
+
+# --- the structure check (issue 14, H1): bombs and polyglots, all or none ---------------------
+def test_one_bad_file_among_several_on_the_case_page_keeps_none(cases, demand, media) -> None:
+    files = [
+        upload("现场.jpg"),
+        upload("说明.docx", uploads.zip_bomb_docx(unpacked=2 * 1024 * 1024)),
+        upload("批复.pdf", PDF, "application/pdf"),
+    ]
+    response = client_of(cases.firm_user).post(attach_url(demand), {"attach-attachments": files})
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "“说明.docx”中的部件“word/media/zeros.bin”压缩比异常" in page
+    assert "本次选择的3个文件均未上传" in page
+    assert not Attachment.objects.exists()
+    assert stored(media) == []
+
+
+def test_submitting_with_a_picture_bomb_stores_no_case_and_keeps_the_text(cases, media) -> None:
+    bomb = uploads.png_bomb(20000, 20000)
+    data = submission(cases, upload("屋顶.jpg"), upload("地面.png", bomb, "image/png"))
+    response = client_of(cases.firm_user).post("/demands/new/", data)
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "“地面.png”的像素过多" in page
+    assert "厂房漏水影响生产" in page and "厂房屋顶漏水，雨天无法生产。" in page
+    assert not Demand.objects.exists()
+    assert stored(media) == []
+
+
+def test_the_api_refuses_six_files_at_once_and_keeps_none(client, cases, demand, media) -> None:
+    response = client.post(
+        f"/api/v1/demands/{demand.pk}/attachments",
+        {"file": [upload(f"照片{i}.jpg") for i in range(6)]},
+        **api_headers(cases.firm_user),
+    )
+
+    assert response.status_code == 422
+    data = response.json()
+    assert "一次只能上传1个文件，您发送了6个，均未上传" in data["detail"]
+    assert data["field_errors"] == {"file": [data["detail"]]}
+    assert not Attachment.objects.exists()
+    assert stored(media) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("合同.docx", uploads.zip_bomb_docx(unpacked=2 * 1024 * 1024), "压缩比异常"),
+        ("现场.png", uploads.png_bomb(20000, 20000), "像素过多"),
+        ("照片.jpg", uploads.jpeg() + uploads.PE_PROGRAM, "可执行程序"),
+        ("批复.pdf", b"%PDF-1.4\n<html><script>x</script></html>\nstartxref\n0\n%%EOF", "网页"),
+    ],
+)
+def test_the_api_refuses_bombs_and_polyglots_with_422(
+    client, cases, demand, media, name: str, content: bytes, words: str
+) -> None:
+    response = client.post(
+        f"/api/v1/demands/{demand.pk}/attachments",
+        {"file": upload(name, content)},
+        **api_headers(cases.firm_user),
+    )
+
+    assert response.status_code == 422
+    data = response.json()
+    assert f"“{name}”" in data["detail"] and words in data["detail"]
+    assert data["field_errors"]["attachments"] == [data["detail"]]
+    assert not Attachment.objects.exists()
+    assert stored(media) == []

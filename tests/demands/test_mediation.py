@@ -18,6 +18,7 @@ from qinqing.demands.mediation import (
     mediations_visible_to,
 )
 from qinqing.demands.models import MediationCase
+from tests import uploads
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def open_case(world, **kwargs) -> MediationCase:
 
 
 def pdf() -> SimpleUploadedFile:
-    return SimpleUploadedFile("协议.pdf", b"%PDF-1.4 agreement", content_type="application/pdf")
+    return SimpleUploadedFile("协议.pdf", uploads.pdf(), content_type="application/pdf")
 
 
 def test_a_coordinator_opens_a_case_with_a_readable_number(world) -> None:
@@ -176,3 +177,22 @@ def test_the_public_statistics_count_mediations_by_district_without_details(clie
     table = body[body.index('id="stats-mediation"') :]
     assert "海曙区" in table[:2000]
     assert "车间工伤赔偿争议" not in body and "张三" not in body
+
+
+def test_an_agreement_that_is_a_web_page_named_pdf_is_refused(world) -> None:
+    case = open_case(world)
+    mediation_session_add(
+        actor=world.users["steward"], case_id=case.pk, notes="沟通", held_at=timezone.now()
+    )
+    page = SimpleUploadedFile("协议.pdf", b"<html><script>alert(1)</script></html>")
+    with pytest.raises(ServiceError) as caught:
+        mediation_close(
+            actor=world.users["steward"],
+            case_id=case.pk,
+            outcome="agreement",
+            note="达成",
+            agreement=page,
+        )
+    assert "“协议.pdf”的内容不是PDF文件" in caught.value.field_errors["agreement"][0]
+    case.refresh_from_db()
+    assert case.closed_at is None and not case.agreement

@@ -264,7 +264,7 @@ def test_columns_may_come_in_any_order_and_optional_ones_may_be_left_out(world: 
     [
         (SimpleUploadedFile("企业.txt", b"hello"), "只能导入 Excel（.xlsx）或 CSV（.csv）文件"),
         (SimpleUploadedFile("企业.xls", b"\xd0\xcf\x11\xe0"), "不支持旧版 .xls 格式"),
-        (SimpleUploadedFile("企业.xlsx", b"not a zip"), "无法读取该 Excel 文件"),
+        (SimpleUploadedFile("企业.xlsx", b"not a zip"), "“企业.xlsx”的内容不是Excel文件"),
         (csv_file([["x"]], header=["企业名称", "地址"]), "缺少必需的列：统一社会信用代码"),
         (csv_file([]), "文件中没有数据行"),
     ],
@@ -720,3 +720,69 @@ def test_people_outside_the_admins_cannot_export_people(client: Client, world: W
     client.force_login(world.users["coordinator"])
 
     assert client.get(reverse("directory:people_export")).status_code == 403
+
+
+# --- the structure check (issue 14, H1) ------------------------------------------------------
+def test_an_excel_zip_bomb_is_rejected_before_openpyxl_reads_it(
+    world: World, settings: Any
+) -> None:
+    from tests import uploads
+
+    settings.UPLOAD_MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024
+    settings.UPLOAD_MAX_ZIP_RATIO = 10_000
+    bomb = uploads.office("xl/", {"xl/worksheets/sheet1.xml": bytes(4 * 1024 * 1024)})
+    before = Enterprise.objects.count()
+
+    with pytest.raises(UploadRejected) as caught:
+        enterprises_import(
+            actor=world.users["system_admin"], upload=SimpleUploadedFile("企业.xlsx", bomb)
+        )
+
+    assert "“企业.xlsx”解压后超过" in caught.value.message
+    assert Enterprise.objects.count() == before
+
+
+def test_an_excel_file_with_too_many_parts_is_shown_on_the_form(
+    client: Client, world: World, settings: Any
+) -> None:
+    from tests import uploads
+
+    settings.UPLOAD_MAX_ZIP_ENTRIES = 10
+    client.force_login(world.users["system_admin"])
+    before = Enterprise.objects.count()
+
+    response = client.post(
+        IMPORT_URL,
+        {
+            "kind": "enterprises",
+            "enterprises-file": SimpleUploadedFile(
+                "企业.xlsx", uploads.office("xl/", {f"xl/p{i}.xml": b"<p/>" for i in range(20)})
+            ),
+            "enterprises-on_existing": "update",
+        },
+    )
+
+    assert response.status_code == 200 and response.context["report"] is None
+    assert "“企业.xlsx”包含22个部件，超过了10个的上限" in response.content.decode()
+    assert Enterprise.objects.count() == before
+
+
+def test_two_files_sent_to_the_one_file_import_are_refused_not_one_kept(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.users["system_admin"])
+    before = Enterprise.objects.count()
+    rows = [firm_row(n, world.grid_a.code) for n in range(1, 3)]
+
+    response = client.post(
+        IMPORT_URL,
+        {
+            "kind": "enterprises",
+            "enterprises-file": [xlsx_file(rows), xlsx_file(rows, name="企业2.xlsx")],
+            "enterprises-on_existing": "update",
+        },
+    )
+
+    assert response.status_code == 200 and response.context["report"] is None
+    assert "此处一次只能上传1个文件，您发送了2个，均未上传" in response.content.decode()
+    assert Enterprise.objects.count() == before

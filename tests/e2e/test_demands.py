@@ -13,6 +13,7 @@ from pytest_django.live_server_helper import LiveServer
 from qinqing.accounts.models import Role
 from qinqing.accounts.services import role_grant
 from qinqing.demands.models import Attachment, Category, Demand, RoutingRule
+from tests import uploads
 from tests.conftest import World
 from tests.factories import UserFactory
 
@@ -124,7 +125,7 @@ def test_a_firm_attaches_a_photo_when_submitting_and_the_handler_downloads_it(
     )
     handler = UserFactory(username="zhaomin", display_name="赵敏")
     role_grant(actor=None, user=handler, role=Role.HANDLER, department=world.department)
-    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
+    photo = uploads.jpeg((64, 48))
 
     # 王丽 adds a photo of the leaking roof to her demand
     firm = new_page(DESKTOP)

@@ -13,6 +13,7 @@ from pytest_django.live_server_helper import LiveServer
 from qinqing.directory.models import Chamber, ChamberMembership
 from qinqing.integrity import services
 from qinqing.integrity.models import CleanAssessment, CleanCriterion, Filing
+from tests import uploads
 from tests.conftest import World
 from tests.integrity.conftest import load_sample
 
@@ -61,7 +62,7 @@ def test_a_firm_fills_the_checklist_and_the_chamber_recognises_it(
     evidence: dict[str, Any] = {
         "name": "制度.pdf",
         "mimeType": "application/pdf",
-        "buffer": b"%PDF-1.4\n",
+        "buffer": uploads.pdf(),
     }
     login(page, live_server, "enterprise", password)
     page.goto(f"{live_server.url}/integrity/clean/self/")

@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qinqing.exemption import services
 from qinqing.exemption.models import Application, Evidence
+from tests import uploads
 
 from .conftest import accepted, decided, submit
 
-PDF = b"%PDF-1.4\n%test\n"
+PDF = uploads.pdf()
 
 
 def test_an_official_applies_through_the_form_with_evidence(client, world):
@@ -189,3 +190,39 @@ def test_the_api_runs_the_whole_workflow(client, world, second, third, password)
         "/api/v1/exemption/stats", {"start": "2020-01-01", "end": "2099-01-01"}, **sup
     )
     assert stats.json()["total"]["decided"] == 1
+
+
+def test_evidence_with_a_polyglot_among_it_is_refused_on_the_page_and_none_kept(client, world):
+    a = submit(world)
+    client.force_login(world.users["official"])
+    response = client.post(
+        f"/exemption/{a.pk}/evidence/",
+        {
+            "evidence-attachments": [
+                SimpleUploadedFile("说明.pdf", PDF, "application/pdf"),
+                SimpleUploadedFile("照片.jpg", uploads.jpeg() + uploads.PE_PROGRAM, "image/jpeg"),
+            ]
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "“照片.jpg”中夹带了可执行程序" in body and "2个文件均未上传" in body
+    assert not Evidence.objects.filter(application=a).exists()
+
+
+def test_the_api_refuses_a_zip_bomb_among_the_evidence_with_422(client, world, password):
+    a = submit(world)
+    response = client.post(
+        f"/api/v1/exemption/applications/{a.pk}/evidence",
+        {
+            "files": [
+                SimpleUploadedFile("说明.pdf", PDF, "application/pdf"),
+                SimpleUploadedFile("纪要.docx", uploads.zip_bomb_docx(unpacked=2 * 1024 * 1024)),
+            ]
+        },
+        **_token(client, world.users["official"], password),
+    )
+    assert response.status_code == 422
+    errors = response.json()["field_errors"]["attachments"]
+    assert "“纪要.docx”" in errors[0] and "压缩比异常" in errors[0]
+    assert not Evidence.objects.filter(application=a).exists()

@@ -13,9 +13,10 @@ from qinqing.audit.models import AuditEntry
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
 from qinqing.directory.models import Chamber, ChamberMembership
 from qinqing.integrity import selectors, services
-from qinqing.integrity.models import CleanAssessment, CleanCriterion
+from qinqing.integrity.models import CleanAssessment, CleanCriterion, CleanEvidence
+from tests import uploads
 
-PDF = b"%PDF-1.4\n%evidence\n"
+PDF = uploads.pdf()
 
 
 def pdf(name: str = "制度.pdf") -> SimpleUploadedFile:
@@ -143,3 +144,19 @@ def test_the_index_counts_clean_firms_valid_on_the_periods_last_day(world: Any) 
     rows = selectors.index_facts(start=start, end=end)
     clean = [path for path, fact, _ in rows if fact == "clean_firms.recognised"]
     assert clean == [world.grid_a.path]
+
+
+def test_evidence_carrying_a_program_refuses_the_answer_naming_the_file(
+    lists: None, world: Any
+) -> None:
+    polyglot = uploads.jpeg() + uploads.PE_PROGRAM
+    with pytest.raises(ServiceError) as exc:
+        services.clean_answer(
+            actor=world.users["enterprise"],
+            enterprise=world.firm_a,
+            criterion=CleanCriterion.objects.get(code="CE-1"),
+            level=2,
+            files=[pdf(), SimpleUploadedFile("制度.jpg", polyglot, content_type="image/jpeg")],
+        )
+    assert "“制度.jpg”中夹带了可执行程序" in exc.value.field_errors["files"][0]
+    assert not CleanEvidence.objects.exists()

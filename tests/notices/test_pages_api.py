@@ -12,10 +12,11 @@ from qinqing.audit.models import AuditEntry
 from qinqing.common.errors import ServiceError
 from qinqing.notices.models import NoticeFile, Receipt
 from qinqing.notices.services import notice_attach
+from tests import uploads
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+PDF = uploads.pdf()
 
 
 @pytest.fixture
@@ -166,3 +167,18 @@ def test_the_api_rejects_a_policy_without_its_fields_with_422(client, world, tok
     )
     assert response.status_code == 422
     assert "issuing_body" in response.json()["field_errors"]
+
+
+def test_one_bad_attachment_among_several_keeps_none_and_names_it(world, make_notice) -> None:
+    from tests import uploads
+
+    notice = make_notice()
+    files = [
+        SimpleUploadedFile("政策原文.pdf", PDF, content_type="application/pdf"),
+        SimpleUploadedFile("附表.xlsx", uploads.office("xl/", {"xl/vbaProject.bin": b"m"})),
+    ]
+    with pytest.raises(ServiceError) as caught:
+        notice_attach(actor=world.users["coordinator"], notice_id=notice.pk, uploads=files)
+    assert "“附表.xlsx”中含有宏" in caught.value.message
+    assert "2个文件均未上传" in caught.value.message
+    assert not NoticeFile.objects.exists()

@@ -28,14 +28,15 @@ from qinqing.demands.permissions import submit_channels
 from qinqing.directory.models import Enterprise, Region
 from qinqing.outreach import visits
 from qinqing.outreach.models import Invitation, KeyFirm, Meeting, Visit, VisitFile, VisitRule
+from tests import uploads
 
 from ..conftest import World
 from ..factories import EnterpriseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.7\n" + b"0" * 64
+PNG = uploads.png()
+PDF = uploads.pdf()
 
 
 def visit(
@@ -636,7 +637,7 @@ def test_logging_a_visit_on_the_page_raises_the_demand_and_shows_its_number(
             "problems": "用电增容审批卡在供电所两个月了",
             "raise_demand": "on",
             "category": permit.pk,
-            "files": [SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff\xe0" + b"0" * 32)],
+            "files": [SimpleUploadedFile("现场.jpg", uploads.jpeg())],
         },
         follow=True,
     )
@@ -959,3 +960,26 @@ def test_the_openapi_document_declares_the_visit_endpoints(client: Client) -> No
     assert {"401", "403", "422"} <= set(
         schema["paths"]["/api/v1/outreach/coverage"]["get"]["responses"]
     )
+
+
+def test_a_picture_bomb_among_the_visit_files_keeps_no_visit_and_the_text(
+    world: World, steward_client: Client, media: Any
+) -> None:
+    response = steward_client.post(
+        "/outreach/visits/new/",
+        {
+            "enterprise": world.firm_a.pk,
+            "visited_on": visits.today().isoformat(),
+            "met_person": "王丽",
+            "topics": "了解生产经营情况",
+            "files": [
+                SimpleUploadedFile("现场.jpg", uploads.jpeg()),
+                SimpleUploadedFile("全景.png", uploads.png_bomb(20000, 20000)),
+            ],
+        },
+    )
+    assert response.status_code in (200, 422)
+    body = response.content.decode()
+    assert "“全景.png”的像素过多" in body and "了解生产经营情况" in body
+    assert not Visit.objects.exists()
+    assert not [p for p in media.rglob("*") if p.is_file()]

@@ -7,4 +7,11 @@ class CommonConfig(AppConfig):
     verbose_name = "通用"
 
     def ready(self) -> None:
+        from django.conf import settings
+        from PIL import Image
+
         from . import checks  # noqa: F401  (registers the deployment checks)
+
+        # Pillow's own guard at the uploads' cap: it warns above it and refuses at twice it,
+        # wherever an image is opened (the upload check refuses above the cap itself)
+        Image.MAX_IMAGE_PIXELS = int(settings.UPLOAD_MAX_IMAGE_PIXELS)

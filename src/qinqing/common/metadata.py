@@ -12,15 +12,19 @@ cleaned on arrival, before it is encrypted:
   is kept);
 - **.docx / .xlsx**: the package is rewritten with its document properties
   (``docProps/core.xml``, ``app.xml``, ``custom.xml``) replaced by empty ones; the content
-  is untouched;
+  is untouched. Each part is copied as a stream, 64 KiB at a time, against a running budget
+  of ``UPLOAD_MAX_UNCOMPRESSED_BYTES`` unpacked bytes: a part is never held whole in memory,
+  and a package that unpacks to more is refused (``MetadataError``), even one that slipped
+  past the upload check;
 - **PDF**: written again (pypdf) without its document information (author, creator,
   producer, dates), its XMP stream and its earlier revisions (incremental updates). A PDF
   that pypdf cannot read, or that is encrypted, is kept as it is: it is still evidence; the
   upload form says that a PDF's author may not always be removable.
 
-A file that cannot be read as its kind is refused by the caller's content check before it
-gets here; should an image or an Office file still fail to decode, ``MetadataError`` says
-so and nothing is stored.
+A file that cannot be read as its kind is refused by the caller's content check
+(``common.files.inspect``, which also caps an image's pixels and a package's size) before
+it gets here; should an image or an Office file still fail to decode, or be too large to
+decode, ``MetadataError`` says so and nothing is stored.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
@@ -75,7 +80,14 @@ def _image(raw: bytes, fmt: str, **options: object) -> bytes:
         with Image.open(io.BytesIO(raw)) as opened:
             image = ImageOps.exif_transpose(opened)
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as error:
         raise MetadataError(str(error)) from error
     icc = image.info.get("icc_profile")
     image.info = {}  # Pillow carries comments and other chunks over from ``info``
@@ -103,7 +115,12 @@ def _pdf(raw: bytes) -> bytes:
     return out.getvalue()
 
 
+#: a part is copied this many bytes at a time
+_CHUNK = 64 * 1024
+
+
 def _office(raw: bytes) -> bytes:
+    budget = int(settings.UPLOAD_MAX_UNCOMPRESSED_BYTES)
     out = io.BytesIO()
     try:
         with (
@@ -111,11 +128,19 @@ def _office(raw: bytes) -> bytes:
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
         ):
             for item in source.infolist():
-                data = _EMPTY_PARTS.get(item.filename) or source.read(item)
                 info = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = item.external_attr
-                target.writestr(info, data)
-    except (zipfile.BadZipFile, OSError, KeyError) as error:
+                empty = _EMPTY_PARTS.get(item.filename)
+                if empty is not None:
+                    target.writestr(info, empty)
+                    continue
+                with source.open(item) as part, target.open(info, "w") as copy:
+                    while chunk := part.read(_CHUNK):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            raise MetadataError("the package unpacks to more than the cap")
+                        copy.write(chunk)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, NotImplementedError) as error:
         raise MetadataError(str(error)) from error
     return out.getvalue()

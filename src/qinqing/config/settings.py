@@ -250,6 +250,15 @@ QUEUE_MAINTENANCE_SECONDS = env_int("QINQING_QUEUE_MAINTENANCE_SECONDS", 60)
 #: the heartbeat of a running job; a dead worker's job is retried about 60 s after its last one
 QUEUE_HEARTBEAT_SECONDS = env_int("QINQING_QUEUE_HEARTBEAT_SECONDS", 10)
 
+# --- uploads: what every accepted file must pass (qinqing.common.files, docs/security.md) ---
+#: a ZIP-based upload (.docx, .xlsx): the most bytes all its parts may unpack to …
+UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("QINQING_UPLOAD_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+#: … the most parts it may hold, and the highest ratio one large part may unpack by
+UPLOAD_MAX_ZIP_ENTRIES = env_int("QINQING_UPLOAD_MAX_ZIP_ENTRIES", 1000)
+UPLOAD_MAX_ZIP_RATIO = env_int("QINQING_UPLOAD_MAX_ZIP_RATIO", 100)
+#: an image: the most pixels (width × height) it may decode to (40 megapixels)
+UPLOAD_MAX_IMAGE_PIXELS = env_int("QINQING_UPLOAD_MAX_IMAGE_PIXELS", 40_000_000)
+
 # --- demands ------------------------------------------------------------------------------
 #: a reply the firm does not rate is closed as "not rated" after this many working days
 DEMAND_AUTO_CLOSE_DAYS = env_int("QINQING_DEMAND_AUTO_CLOSE_DAYS", 5)

@@ -633,15 +633,19 @@ def demand_merge(request: HttpRequest, demand_id: int, body: MergeIn) -> dict[st
         422: Error,
     },
     summary=(
-        "上传附件（multipart，字段名 file）：JPG、PNG、PDF、DOCX、XLSX，按扩展名和文件头校验；"
-        "超过大小上限返回413，类型或数量不符返回422，已办结的诉求返回409"
+        "上传附件（multipart，字段名 file，一次1个文件）：JPG、PNG、PDF、DOCX、XLSX，按扩展名"
+        "和文件结构校验（压缩炸弹、超大像素、夹带程序或网页一律拒收）；超过大小上限返回413，"
+        "类型、内容或数量不符（包括一次发送多个文件）返回422且不保存任何文件，已办结的诉求返回409"
     ),
 )
 def attachment_create(
     request: HttpRequest, demand_id: int, file: File[UploadedFile]
 ) -> tuple[int, dict[str, Any]]:
+    from qinqing.common.files import refuse_several
+
     user = _user(request)
     demand = _visible(user, demand_id)
+    refuse_several(request.FILES, field="file")
     added = attachments.attachment_add(actor=user, demand_id=demand.pk, upload=file)
     return 201, _attachment(added)
 

@@ -1,7 +1,9 @@
 """诉求附件 (attachments): what may be uploaded, by whom, where it is kept and who may read it.
 
-A file is accepted only when its extension *and* its first bytes agree on one of the allowed
-types (a ``.jpg`` that is really a program is refused). Files are kept through Django's default
+A file is accepted only when its extension names one of the allowed types *and* its content
+is a sound file of that type by its structure (``common.files.inspect``: a ``.jpg`` that is
+really a program, a picture that would decode to gigapixels or a Word file that unpacks to a
+gigabyte is refused). Files are kept through Django's default
 storage (``MEDIA_ROOT``, outside the database) under a random name; the original name is kept
 only for display. They are read back only through ``attachment_for``, i.e. inside
 ``demands_visible_to(user)``: for anyone else an attachment simply does not exist.
@@ -28,7 +30,20 @@ from qinqing.accounts.scopes import assignments_of, primary_role
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
-from qinqing.common.files import display_name, file_download, head_matches, is_office_archive
+from qinqing.common.files import (
+    DOCX,
+    JPEG,
+    PDF,
+    PNG,
+    XLSX,
+    FileKind,
+    UploadRefused,
+    UploadTooLarge,
+    display_name,
+    file_download,
+    inspect,
+    raise_together,
+)
 
 from .models import Assist, Attachment, Demand
 from .selectors import demands_visible_to
@@ -40,43 +55,33 @@ register("demand.attachment_download", gettext_lazy("下载附件"))
 
 #: the form field (and API parameter) the messages are attached to
 FIELD = "attachments"
-ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass(frozen=True)
 class Kind:
     label: str
     content_type: str
-    magic: bytes
-    #: for Office files (ZIP containers): a folder the archive must hold
-    folder: str = ""
+    #: what the content is checked as
+    file: FileKind
+
+
+def _kind(file: FileKind) -> Kind:
+    return Kind(file.label, file.content_type, file)
 
 
 KINDS: dict[str, Kind] = {
-    ".jpg": Kind("JPG", "image/jpeg", b"\xff\xd8\xff"),
-    ".jpeg": Kind("JPG", "image/jpeg", b"\xff\xd8\xff"),
-    ".png": Kind("PNG", "image/png", b"\x89PNG"),
-    ".pdf": Kind("PDF", "application/pdf", b"%PDF"),
-    ".docx": Kind(
-        "Word",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ZIP_MAGIC,
-        "word/",
-    ),
-    ".xlsx": Kind(
-        "Excel",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ZIP_MAGIC,
-        "xl/",
-    ),
+    ".jpg": _kind(JPEG),
+    ".jpeg": _kind(JPEG),
+    ".png": _kind(PNG),
+    ".pdf": _kind(PDF),
+    ".docx": _kind(DOCX),
+    ".xlsx": _kind(XLSX),
 }
 #: for the file picker's ``accept`` attribute
 ACCEPT = ",".join(KINDS)
 
 
-class TooLarge(ServiceError):
-    code = "too_large"
-    status = 413
+TooLarge = UploadTooLarge
 
 
 def limits_hint() -> str:
@@ -104,12 +109,13 @@ def may_attach(user: Any, demand: Demand) -> bool:
 
 
 # --- checks ----------------------------------------------------------------------------------
-def _refuse(message: str) -> ServiceError:
-    return ServiceError(message, field_errors={FIELD: [message]})
+def _refuse(message: str, field: str = FIELD) -> ServiceError:
+    return UploadRefused(message, field_errors={field: [message]})
 
 
-def check(upload: UploadedFile) -> tuple[str, str, Kind]:
-    """(display name, extension, kind) of an acceptable file; ServiceError naming it if not."""
+def check(upload: UploadedFile, *, field: str = FIELD) -> tuple[str, str, Kind]:
+    """(display name, extension, kind) of an acceptable file; UploadRefused naming it (for
+    ``field``) if not."""
     name = display_name(
         upload.name or "", max_length=Attachment._meta.get_field("name").max_length or 200
     )
@@ -118,11 +124,12 @@ def check(upload: UploadedFile) -> tuple[str, str, Kind]:
     if kind is None:
         raise _refuse(
             _("“%(name)s”不能上传：只能上传JPG、PNG、PDF、Word（.docx）或Excel（.xlsx）文件。")
-            % {"name": name}
+            % {"name": name},
+            field,
         )
     size = upload.size or 0
     if size == 0:
-        raise _refuse(_("“%(name)s”是空文件，未上传。") % {"name": name})
+        raise _refuse(_("“%(name)s”是空文件，未上传。") % {"name": name}, field)
     limit = settings.DEMAND_ATTACHMENT_MAX_BYTES
     if size > limit:
         message = _("“%(name)s”有%(size)s，超过了每个附件%(limit)s的上限。") % {
@@ -130,16 +137,25 @@ def check(upload: UploadedFile) -> tuple[str, str, Kind]:
             "size": filesizeformat(size),
             "limit": filesizeformat(limit),
         }
-        raise TooLarge(message, field_errors={FIELD: [message]})
-    genuine = head_matches(upload, kind.magic)
-    if genuine and kind.folder:
-        genuine = is_office_archive(upload, kind.folder)
-    if not genuine:
-        raise _refuse(
-            _("“%(name)s”的内容不是%(kind)s文件（与扩展名不符），未上传。")
-            % {"name": name, "kind": kind.label}
-        )
+        raise TooLarge(message, field_errors={field: [message]})
+    inspect(upload, kind.file, name=name, field=field)
     return name, ext, kind
+
+
+def check_each(
+    uploads: Sequence[UploadedFile], *, field: str = FIELD
+) -> list[tuple[UploadedFile, str, str, Kind]]:
+    """Every file checked; one refused file refuses them all, with a message for each."""
+    checked: list[tuple[UploadedFile, str, str, Kind]] = []
+    refused: list[ServiceError] = []
+    for upload in uploads:
+        try:
+            checked.append((upload, *check(upload, field=field)))
+        except ServiceError as exc:
+            refused.append(exc)
+    if refused:
+        raise_together(refused, field=field, count=len(uploads))
+    return checked
 
 
 def check_all(
@@ -157,7 +173,7 @@ def check_all(
             _("每件诉求最多%(n)d个附件，已有%(have)d个，还能上传%(left)d个。")
             % {"n": per_case, "have": already, "left": max(per_case - already, 0)}
         )
-    return [(upload, *check(upload)) for upload in uploads]
+    return check_each(uploads)
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ supervisors of the region and the mediator see the case; firms do not see other 
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from qinqing.accounts.scopes import assignments_of, primary_role
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
+from qinqing.common.files import JPEG, PDF, PNG, accepting, display_name, inspect
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Enterprise, Region
 
@@ -43,7 +45,8 @@ for _action, _label in [
 ]:
     register(_action, _label)
 
-AGREEMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+#: by extension; the content is checked by its structure (``common.files.inspect``)
+AGREEMENT_KINDS = accepting(PDF, JPEG, PNG)
 AGREEMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -208,10 +211,13 @@ def mediation_close(
             raise ServiceError(
                 _("协议文件不能超过10MB。"), field_errors={"agreement": [_("过大。")]}
             )
-        if agreement.content_type not in AGREEMENT_TYPES:
+        name = display_name(agreement.name or "")
+        kind = AGREEMENT_KINDS.get(os.path.splitext(name)[1].lower())
+        if kind is None:
             raise ServiceError(
                 _("协议文件须为PDF、JPG或PNG。"), field_errors={"agreement": [_("类型不支持。")]}
             )
+        inspect(agreement, kind, name=name, field="agreement")
         case.agreement.save(agreement.name or "agreement", agreement, save=False)
     if not case.sessions.exists():
         raise Conflict(_("请先记录至少一次调解，再结案。"))

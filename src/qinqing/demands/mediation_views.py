@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from qinqing.accounts.models import Role, RoleAssignment, User
 from qinqing.accounts.scopes import has_role
 from qinqing.common.errors import ServiceError
+from qinqing.common.forms import OneFileField
 from qinqing.common.pagination import paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Enterprise, Region, RegionLevel
@@ -79,7 +80,7 @@ class SessionForm(forms.Form):
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(label=gettext_lazy("调解结果"), choices=MediationOutcome.choices)
     note = forms.CharField(label=gettext_lazy("结果说明"), widget=forms.Textarea, max_length=5000)
-    agreement = forms.FileField(label=gettext_lazy("调解协议（PDF/JPG/PNG）"), required=False)
+    agreement = OneFileField(label=gettext_lazy("调解协议（PDF/JPG/PNG）"), required=False)
 
 
 def _staff(request: HttpRequest) -> None:

@@ -3,15 +3,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.common.forms import OneFileField, OneFileInput
+
 from .importexport import ON_EXISTING_SKIP, ON_EXISTING_UPDATE
 
 
 class EnterpriseImportForm(forms.Form):
     prefix = "enterprises"
 
-    file = forms.FileField(
+    file = OneFileField(
         label=_("企业文件（.xlsx 或 .csv）"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=OneFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
     on_existing = forms.ChoiceField(
         label=_("统一社会信用代码已存在时"),
@@ -27,7 +29,7 @@ class EnterpriseImportForm(forms.Form):
 class PeopleImportForm(forms.Form):
     prefix = "people"
 
-    file = forms.FileField(
+    file = OneFileField(
         label=_("人员文件（.xlsx 或 .csv）"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=OneFileInput(attrs={"accept": ".xlsx,.csv"}),
     )

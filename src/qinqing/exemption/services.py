@@ -160,7 +160,7 @@ def origin_for(actor: Any, applicant: Any) -> str | None:
 
 # --- evidence ----------------------------------------------------------------------------------
 def _check_uploads(uploads: Sequence[UploadedFile], already: int) -> list[Any]:
-    from qinqing.demands.attachments import check
+    from qinqing.demands.attachments import check_each
 
     per_upload = settings.DEMAND_ATTACHMENT_MAX_FILES
     per_case = settings.DEMAND_ATTACHMENT_MAX_PER_CASE
@@ -176,7 +176,7 @@ def _check_uploads(uploads: Sequence[UploadedFile], already: int) -> list[Any]:
             "have": already,
         }
         raise ServiceError(message, field_errors={EVIDENCE_FIELD: [message]})
-    return [(upload, *check(upload)) for upload in uploads]
+    return check_each(uploads, field=EVIDENCE_FIELD)
 
 
 def _store_evidence(

@@ -30,7 +30,7 @@ from qinqing.accounts.scopes import assignments_of, primary_role
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
-from qinqing.common.files import display_name, head_matches
+from qinqing.common.files import JPEG, PDF, PNG, accepting, display_name, inspect, together
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Enterprise
 from qinqing.integrity.relations.services import (  # relations: conflict-of-interest check
@@ -89,12 +89,7 @@ PASS_SCORE = Decimal("80")
 MAX_VALIDITY_DAYS = 3 * 366
 MAX_EVIDENCE = 5
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-EVIDENCE_KINDS = {
-    ".pdf": (b"%PDF", "application/pdf"),
-    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".png": (b"\x89PNG", "image/png"),
-}
+EVIDENCE_KINDS = accepting(PDF, JPEG, PNG)
 
 
 def today() -> date:
@@ -1021,10 +1016,8 @@ def _check_evidence(upload: UploadedFile) -> tuple[str, str, str]:
             "limit": filesizeformat(MAX_EVIDENCE_BYTES),
         }
         raise ServiceError(message, field_errors={"files": [message]})
-    if not head_matches(upload, kind[0]):
-        message = _("“%(name)s”的内容与扩展名不符。") % {"name": name}
-        raise ServiceError(message, field_errors={"files": [message]})
-    return name, ext, kind[1]
+    inspect(upload, kind, name=name, field="files")
+    return name, ext, kind.content_type
 
 
 @transaction.atomic
@@ -1057,10 +1050,14 @@ def clean_answer(
         errors["files"] = [_("每项最多上传%(n)d个佐证文件。") % {"n": MAX_EVIDENCE}]
     checked = []
     if "files" not in errors:
-        try:
-            checked = [(u, *_check_evidence(u)) for u in uploads]
-        except ServiceError as exc:
-            errors.update(exc.field_errors)
+        refused: list[ServiceError] = []
+        for u in uploads:
+            try:
+                checked.append((u, *_check_evidence(u)))
+            except ServiceError as exc:
+                refused.append(exc)
+        if refused:
+            errors.update(together(refused, field="files", count=len(uploads)).field_errors)
     if errors:
         raise _refuse(errors)
     answer, _created = CleanAnswer.objects.update_or_create(

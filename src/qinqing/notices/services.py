@@ -316,7 +316,7 @@ def notice_attach(
     *, actor: Any, notice_id: int, uploads: Sequence[UploadedFile]
 ) -> list[NoticeFile]:
     """Attach files (types and sizes as for demands' attachments): all or none."""
-    from qinqing.demands.attachments import check
+    from qinqing.demands.attachments import check_each
 
     notice = _locked(notice_id)
     if not may_manage(actor, notice):
@@ -331,7 +331,7 @@ def notice_attach(
     if already + len(uploads) > MAX_FILES_PER_NOTICE:
         message = _("每条通知最多%(n)d个附件。") % {"n": MAX_FILES_PER_NOTICE}
         raise ServiceError(message, field_errors={"attachments": [message]})
-    checked = [(u, *check(u)) for u in uploads]
+    checked = check_each(uploads, field="attachments")
     saved: list[NoticeFile] = []
     try:
         for upload, name, ext, kind in checked:

@@ -79,6 +79,17 @@ from qinqing.accounts.scopes import assignments_of, primary_role
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
+from qinqing.common.files import (
+    JPEG,
+    PDF,
+    PNG,
+    WEBP,
+    FileKind,
+    UploadRefused,
+    accepting,
+    inspect,
+    together,
+)
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Enterprise, Region, RegionLevel
 
@@ -750,22 +761,7 @@ def key_firms_in_scope(user: Any) -> QuerySet[KeyFirm]:
 FILE_FIELD = "files"
 
 
-@dataclass(frozen=True)
-class FileKind:
-    label: str
-    content_type: str
-    magic: bytes
-    #: bytes 8..12 of a RIFF container (WebP)
-    riff: bytes = b""
-
-
-FILE_KINDS: dict[str, FileKind] = {
-    ".jpg": FileKind("JPG", "image/jpeg", b"\xff\xd8\xff"),
-    ".jpeg": FileKind("JPG", "image/jpeg", b"\xff\xd8\xff"),
-    ".png": FileKind("PNG", "image/png", b"\x89PNG\r\n\x1a\n"),
-    ".webp": FileKind("WebP", "image/webp", b"RIFF", b"WEBP"),
-    ".pdf": FileKind("PDF", "application/pdf", b"%PDF-"),
-}
+FILE_KINDS: dict[str, FileKind] = accepting(JPEG, PNG, WEBP, PDF)
 #: for the file picker's ``accept`` attribute
 ACCEPT = ",".join(FILE_KINDS)
 
@@ -778,7 +774,7 @@ def files_hint() -> str:
 
 
 def _refuse(field_name: str, message: str) -> ServiceError:
-    return ServiceError(message, field_errors={field_name: [message]})
+    return UploadRefused(message, field_errors={field_name: [message]})
 
 
 def _display_name(raw: str) -> str:
@@ -793,7 +789,8 @@ def _display_name(raw: str) -> str:
 def check_file(upload: UploadedFile) -> tuple[str, str, FileKind]:
     """(display name, extension, kind) of an acceptable photo or PDF; ServiceError if not.
 
-    The extension and the first bytes must agree on one of the kinds of ``FILE_KINDS``.
+    The extension must name one of the kinds of ``FILE_KINDS`` and the content be a sound
+    file of that kind by its structure (``common.files.inspect``).
     """
     name = _display_name(upload.name or "")
     ext = os.path.splitext(name)[1].lower()
@@ -816,16 +813,7 @@ def check_file(upload: UploadedFile) -> tuple[str, str, FileKind]:
                 "limit": filesizeformat(max_file_bytes()),
             },
         )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    genuine = head.startswith(kind.magic) and (not kind.riff or head[8:12] == kind.riff)
-    if not genuine:
-        raise _refuse(
-            FILE_FIELD,
-            _("“%(name)s”的内容不是%(kind)s文件（与扩展名不符）。")
-            % {"name": name, "kind": kind.label},
-        )
+    inspect(upload, kind, name=name, field=FILE_FIELD)
     return name, ext, kind
 
 
@@ -919,10 +907,14 @@ def visit_log(
         ]
     checked: list[tuple[UploadedFile, str, str, FileKind]] = []
     if FILE_FIELD not in errors:
-        try:
-            checked = [(u, *check_file(u)) for u in uploads]
-        except ServiceError as exc:
-            errors.update(exc.field_errors)
+        refused: list[ServiceError] = []
+        for u in uploads:
+            try:
+                checked.append((u, *check_file(u)))
+            except ServiceError as exc:
+                refused.append(exc)
+        if refused:
+            errors.update(together(refused, field=FILE_FIELD, count=len(uploads)).field_errors)
     if errors:
         raise ServiceError(next(iter(errors.values()))[0], field_errors=errors)
     assert visited_on is not None

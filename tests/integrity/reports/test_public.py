@@ -182,7 +182,8 @@ def test_a_file_is_stored_encrypted_and_the_receipt_holder_gets_it_back(
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    pdf = b"%PDF-1.4 secret-evidence-bytes"
+    # a PDF pypdf cannot read is kept as it came (see common.metadata)
+    pdf = b"%PDF-1.4 secret-evidence-bytes\nstartxref\n0\n%%EOF\n"
     receipt = submit(
         client, world, evidence=SimpleUploadedFile("证据.pdf", pdf, content_type="application/pdf")
     )
@@ -234,7 +235,7 @@ def test_the_files_sent_with_a_report_are_listed_for_the_reporter_and_the_superv
         client,
         world,
         evidence=SimpleUploadedFile(
-            "证据.pdf", b"%PDF-1.4 evidence", content_type="application/pdf"
+            "证据.pdf", b"%PDF-1.4 evidence\nstartxref\n0\n%%EOF\n", content_type="application/pdf"
         ),
     )
     report = Report.objects.get()
@@ -246,3 +247,69 @@ def test_the_files_sent_with_a_report_are_listed_for_the_reporter_and_the_superv
     page = client.get(f"/reports/{report.pk}/").content.decode()
     listed = page[page.index('id="report-files"') :]
     assert "证据.pdf" in listed[: listed.index("</p>")]
+
+
+def test_a_zip_bomb_among_the_evidence_refuses_the_report_and_keeps_the_text(
+    client, world, desk, settings
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qinqing.integrity.reports.models import File
+    from tests import uploads
+
+    settings.UPLOAD_MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024
+    settings.UPLOAD_MAX_ZIP_RATIO = 10_000
+    data = {
+        "region": world.town.pk,
+        "category": "bribery",
+        "title": "验收索要好处费",
+        "body": SECRET_TEXT,
+        "evidence": [
+            SimpleUploadedFile("现场.jpg", uploads.jpeg(), content_type="image/jpeg"),
+            SimpleUploadedFile("材料.docx", uploads.zip_bomb_docx(unpacked=4 * 1024 * 1024)),
+        ],
+        **pow_fields(client, "/reports/new/"),
+    }
+    response = client.post("/reports/new/", data)
+
+    body = response.content.decode()
+    assert "“材料.docx”解压后超过" in body and "均未上传" in body
+    assert SECRET_TEXT in body and "验收索要好处费" in body
+    assert not Report.objects.exists() and not File.objects.exists()
+
+
+def test_a_picture_bomb_on_a_report_is_refused_not_a_server_error(client, world, desk) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import uploads
+
+    bomb = SimpleUploadedFile("现场.png", uploads.png_bomb(20000, 20000), "image/png")
+    data = {
+        "region": world.town.pk,
+        "category": "bribery",
+        "title": "验收索要好处费",
+        "body": SECRET_TEXT,
+        "evidence": bomb,
+        **pow_fields(client, "/reports/new/"),
+    }
+    response = client.post("/reports/new/", data)
+
+    assert response.status_code < 500
+    assert "“现场.png”的像素过多" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_the_report_api_takes_no_files(client, world, desk) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import uploads
+
+    bomb = SimpleUploadedFile("材料.docx", uploads.zip_bomb_docx(unpacked=2 * 1024 * 1024))
+    response = client.post(
+        "/api/v1/reports/submit",
+        {"region_code": world.town.code, "category": "bribery", "evidence": bomb},
+    )
+
+    # the API takes a report as JSON only: a multipart body with a file is not read at all
+    assert response.status_code in (400, 422)
+    assert not Report.objects.exists()

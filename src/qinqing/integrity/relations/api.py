@@ -438,9 +438,12 @@ def candidate_decision(
 @router.post(
     "/import",
     response={200: ImportOut, 401: Error, 403: Error, 422: Error},
-    summary="导入家庭与持股数据（.xlsx/.csv，按行报告错误，Excel 行号）",
+    summary="导入家庭与持股数据（.xlsx/.csv，一次1个文件，按行报告错误，Excel 行号）",
 )
 def import_file(request: HttpRequest, file: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
+    from qinqing.common.files import refuse_several
+
+    refuse_several(request.FILES, field="file")
     result = relations_import(actor=_user(request), upload=file)
     return {
         "rows": result.report.total,

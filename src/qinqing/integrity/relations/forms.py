@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qinqing.common.forms import OneFileField
+
 from .models import FirmRole, Gender, Kinship
 
 FAMILY_KINDS = [(v, label) for v, label in Kinship.choices if v != Kinship.SAME_AS]
@@ -40,4 +42,4 @@ class DecisionForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
+    file = OneFileField(label=_("文件（.xlsx 或 .csv）"))

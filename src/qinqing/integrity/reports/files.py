@@ -1,4 +1,5 @@
-"""Files on reports: checked like demand attachments (extension and first bytes agree),
+"""Files on reports: checked like demand attachments (an allowed extension, and content sound
+by its structure: ``common.files.inspect``, so no decompression bomb reaches the cleaning),
 limited in size and number, cleaned of identifying metadata (``common.metadata``), then
 encrypted — name, type and bytes — under the report's data key and kept in the database as
 ciphertext (so a backup holds only ciphertext)."""
@@ -14,6 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from qinqing.common.errors import ServiceError
+from qinqing.common.files import UploadRefused, raise_together
 from qinqing.common.metadata import MetadataError, strip_metadata
 from qinqing.demands.attachments import ACCEPT, check
 
@@ -47,26 +49,33 @@ def check_all(uploads: Sequence[UploadedFile]) -> list[tuple[str, str, bytes]]:
         message = _("一次最多上传 %(n)s 个文件。") % {"n": conf.get("REPORTS_FILE_MAX_COUNT")}
         raise ServiceError(message, field_errors={FIELD: [message]})
     checked = []
+    refused: list[ServiceError] = []
     limit = conf.get("REPORTS_FILE_MAX_BYTES")
     for upload in uploads:
-        if (upload.size or 0) > limit:
-            message = _("“%(name)s”超过了每个文件%(limit)s的上限。") % {
-                "name": upload.name,
-                "limit": filesizeformat(limit),
-            }
-            raise ServiceError(message, field_errors={FIELD: [message]})
         try:
-            name, ext, kind = check(upload)
+            checked.append(_checked(upload, limit))
         except ServiceError as exc:
-            raise ServiceError(exc.message, field_errors={FIELD: [exc.message]}) from exc
-        upload.seek(0)
-        try:
-            raw = strip_metadata(upload.read(), ext)
-        except MetadataError as exc:
-            message = _("“%(name)s”无法读取，未上传。") % {"name": name}
-            raise ServiceError(message, field_errors={FIELD: [message]}) from exc
-        checked.append((name, kind.content_type, raw))
+            refused.append(exc)
+    if refused:
+        raise_together(refused, field=FIELD, count=len(uploads))
     return checked
+
+
+def _checked(upload: UploadedFile, limit: int) -> tuple[str, str, bytes]:
+    if (upload.size or 0) > limit:
+        message = _("“%(name)s”超过了每个文件%(limit)s的上限。") % {
+            "name": upload.name,
+            "limit": filesizeformat(limit),
+        }
+        raise UploadRefused(message, field_errors={FIELD: [message]})
+    name, ext, kind = check(upload, field=FIELD)
+    upload.seek(0)
+    try:
+        raw = strip_metadata(upload.read(), ext)
+    except MetadataError as exc:
+        message = _("“%(name)s”无法读取，未上传。") % {"name": name}
+        raise UploadRefused(message, field_errors={FIELD: [message]}) from exc
+    return name, kind.content_type, raw
 
 
 def store(
