@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -155,9 +156,7 @@ def recompute_deadlines(
                 key = "|".join(f"{f}:{_iso(a)}" for f, (_b, a) in moved.items())
                 fields = list(moved)
                 transaction.on_commit(
-                    lambda pk=pk, note=note, key=key, fields=fields: (
-                        notify_exemption_deadlines.enqueue(pk, note, key, fields)
-                    )
+                    partial(notify_exemption_deadlines.enqueue, pk, note, key, fields)
                 )
                 counts["moved"] += 1
     return dict(counts)

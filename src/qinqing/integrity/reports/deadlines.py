@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -144,9 +145,7 @@ def recompute_deadlines(
                     },
                 )
                 pk, key = report.pk, "|".join(f"{f}:{_iso(a)}" for f, (_b, a) in moved.items())
-                transaction.on_commit(
-                    lambda pk=pk, note=note, key=key: notify_report_deadlines.enqueue(pk, note, key)
-                )
+                transaction.on_commit(partial(notify_report_deadlines.enqueue, pk, note, key))
                 counts["moved"] += 1
     return dict(counts)
 
