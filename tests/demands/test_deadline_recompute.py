@@ -244,3 +244,20 @@ def _confirmed() -> bool:
     from qinqing.common.models import HolidayNotice
 
     return HolidayNotice.objects.filter(year=2027, status="confirmed").exists()
+
+
+def test_the_command_recomputes_a_year_and_says_how_many_moved(
+    cases: Cases, world: Any, second_admin: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    demand = cases.submit(submitted_at=BEFORE_FESTIVAL)
+    notice = holiday_notice_import(actor=world.users["system_admin"], text=NOTICE_2027)
+    holiday_notice_confirm(actor=second_admin, notice_id=notice.pk)  # its job never ran
+    out = StringIO()
+    call_command("calendar", "recompute", "2027", stdout=out)
+    assert "demands：检查 1 件，调整 1 件" in out.getvalue()
+    demand.refresh_from_db()
+    assert demand.resolve_due_at == due(2027, 2, 18)
