@@ -42,7 +42,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def test_every_domain_with_deadlines_is_registered() -> None:
-    assert set(deadline_recompute.registered()) == {"demands", "reports", "exemption"}
+    assert set(deadline_recompute.registered()) == {"demands", "reports", "exemption", "outreach"}
 
 
 def test_confirming_2027_recomputes_each_domain_once_after_commit(
@@ -56,7 +56,7 @@ def test_confirming_2027_recomputes_each_domain_once_after_commit(
     assert calls == []  # nothing inside the confirmation's transaction
     for callback in callbacks:
         callback()
-    assert sorted(c["domain"] for c in calls) == ["demands", "exemption", "reports"]
+    assert sorted(c["domain"] for c in calls) == ["demands", "exemption", "outreach", "reports"]
     assert {(c["first"], c["last"], tuple(c["years"]), c["actor_id"]) for c in calls} == {
         (date(2027, 1, 1), date(2027, 10, 9), (2027,), second.pk)
     }
@@ -84,7 +84,7 @@ def test_a_day_set_a_range_and_a_deletion_each_recompute(
             name="春节",
         )
     assert {(c["first"], c["last"]) for c in calls} == {(date(2027, 2, 8), date(2027, 2, 12))}
-    assert len(calls) == 3  # one per domain, not one per day
+    assert len(calls) == 4  # one per domain, not one per day
     calls.clear()
     with django_capture_on_commit_callbacks(execute=True):
         calendar_day_delete(actor=admin, day=date(2027, 2, 8))
