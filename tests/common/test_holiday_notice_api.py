@@ -79,11 +79,21 @@ def test_another_admin_confirming_changes_the_calendar(client, token_for, second
     assert is_working_day(date(2027, 2, 20))
 
 
-def test_a_confirmed_notice_cannot_be_withdrawn(client, token_for, second_admin) -> None:
+def test_a_confirmed_notice_withdrawn_takes_its_days_back(client, token_for, second_admin) -> None:
     notice = imported(client, token_for("system_admin"))
     post(client, f"{NOTICES}/{notice['id']}/confirm", token_for("system_admin_2"))
     response = post(client, f"{NOTICES}/{notice['id']}/withdraw", token_for("system_admin"))
-    assert response.status_code == 409
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "withdrawn"
+    assert is_working_day(date(2027, 10, 4))  # Monday–Friday again
+    assert not is_working_day(date(2027, 2, 20))
+
+
+def test_a_withdrawn_notice_cannot_be_withdrawn_again(client, token_for) -> None:
+    headers = token_for("system_admin")
+    notice = imported(client, headers)
+    post(client, f"{NOTICES}/{notice['id']}/withdraw", headers)
+    assert post(client, f"{NOTICES}/{notice['id']}/withdraw", headers).status_code == 409
 
 
 def test_a_provisional_notice_can_be_withdrawn(client, token_for) -> None:

@@ -318,3 +318,18 @@ def test_the_supervisors_open_their_reports_and_only_those_of_their_district(db:
     assert haishu is not None
     with pytest.raises(NotPermitted):
         reports.report_open(actor=users["hexin"], report=haishu, key=keys["hexin"])
+
+
+def test_the_2026_holiday_notice_is_imported_by_one_admin_and_confirmed_by_another(
+    db: Any,
+) -> None:
+    from qinqing.common.models import HolidayNotice
+
+    notice = HolidayNotice.objects.select_related("imported_by", "confirmed_by").get(year=2026)
+    assert notice.status == "confirmed"
+    assert notice.document_number == "国办发明电〔2025〕7号"
+    assert (notice.imported_by.username, notice.confirmed_by.username) == (
+        "sysadmin",
+        "sysadmin2",
+    )
+    assert AuditEntry.objects.filter(action="calendar.notice_confirm").count() == 1

@@ -179,7 +179,7 @@ def notice_confirm(request: HttpRequest, notice_id: int) -> dict[str, Any]:
 @router.post(
     "/notices/{notice_id}/withdraw",
     response={200: HolidayNoticeDetailOut, 401: Error, 403: Error, 404: Error, 409: Error},
-    summary="撤回待确认的通知（未写入日历）",
+    summary="撤回通知（已确认的，其设置的日期恢复为原日历，未结期限重算）",
 )
 def notice_withdraw(request: HttpRequest, notice_id: int) -> dict[str, Any]:
     user = _admin(request)

@@ -15,6 +15,8 @@ from qinqing.accounts.permissions import is_system_admin
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
 
+from . import workdays
+from .deadline_recompute import calendar_changed
 from .errors import Conflict, NotPermitted, ServiceError
 from .holiday_notice import NoticeParseError, parse_notice
 from .models import CalendarDay, HolidayNotice
@@ -58,14 +60,35 @@ def _snapshot(day: CalendarDay) -> dict[str, Any]:
     }
 
 
+def _status_of(day: date, setting: CalendarDay | None) -> bool:
+    """Whether ``day`` is a working day with ``setting`` (or without any setting)."""
+    if setting is not None:
+        return setting.is_working_day
+    return workdays.source_status(day).is_working_day
+
+
 @transaction.atomic
 def calendar_day_set(
     *, actor: Any, day: date, is_working_day: bool, name: str, note: str = ""
 ) -> CalendarDay:
     """Make ``day`` a working day or a day off, over the chinese-calendar package.
 
-    Creates the setting or overrides an earlier one; every call leaves an audit entry.
+    Creates the setting or overrides an earlier one; every call leaves an audit entry. When
+    the day's working status changes, the open deadlines it moves are recomputed after commit
+    (``deadline_recompute``).
     """
+    setting, moved = _day_set(
+        actor=actor, day=day, is_working_day=is_working_day, name=name, note=note
+    )
+    if moved:
+        calendar_changed(days=[day], actor=actor)
+    return setting
+
+
+def _day_set(
+    *, actor: Any, day: date, is_working_day: bool, name: str, note: str = ""
+) -> tuple[CalendarDay, bool]:
+    """``calendar_day_set`` without the recompute; also says whether the status changed."""
     _require_system_admin(actor)
     _check_day(day)
     name = _clean_text(name, field="name", limit=50, label=_("名称"))
@@ -76,6 +99,7 @@ def calendar_day_set(
     values = {"is_working_day": bool(is_working_day), "name": name, "note": note}
 
     existing = CalendarDay.objects.select_for_update().filter(date=day).first()
+    was_working = _status_of(day, existing)
     if existing is None:
         try:
             with transaction.atomic():
@@ -97,7 +121,7 @@ def calendar_day_set(
         obj=setting,
         changes={"before": before, "after": _snapshot(setting)},
     )
-    return setting
+    return setting, was_working != setting.is_working_day
 
 
 @transaction.atomic
@@ -121,15 +145,28 @@ def calendar_range_set(
         message = _("一次最多设置%(n)d天。") % {"n": MAX_RANGE_DAYS}
         raise ServiceError(message, field_errors={"until": [message]})
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    return [
-        calendar_day_set(actor=actor, day=day, is_working_day=is_working_day, name=name, note=note)
-        for day in days
-    ]
+    settings: list[CalendarDay] = []
+    moved: list[date] = []
+    for day in days:
+        setting, changed = _day_set(
+            actor=actor, day=day, is_working_day=is_working_day, name=name, note=note
+        )
+        settings.append(setting)
+        if changed:
+            moved.append(day)
+    calendar_changed(days=moved, actor=actor)
+    return settings
 
 
 @transaction.atomic
 def calendar_day_delete(*, actor: Any, day: date) -> None:
     """Remove the setting of ``day``: the package (or Monday–Friday) decides again."""
+    if _day_delete(actor=actor, day=day):
+        calendar_changed(days=[day], actor=actor)
+
+
+def _day_delete(*, actor: Any, day: date) -> bool:
+    """``calendar_day_delete`` without the recompute; says whether the status changed."""
     _require_system_admin(actor)
     _check_day(day)
     setting = CalendarDay.objects.select_for_update().filter(date=day).first()
@@ -141,7 +178,9 @@ def calendar_day_delete(*, actor: Any, day: date) -> None:
         obj=setting,
         changes={"before": _snapshot(setting), "after": {}},
     )
+    was_working = setting.is_working_day
     setting.delete()
+    return was_working != _status_of(day, None)
 
 
 # --- the State Council's holiday notice: import, confirm by a second admin, withdraw --------
@@ -262,11 +301,13 @@ def holiday_notice_confirm(*, actor: Any, notice_id: int) -> HolidayNotice:
     existing = {setting.date: setting for setting in _year_settings(notice.year)}
     note = _notice_source(notice)
     removed: list[str] = []
+    moved: list[date] = []
     for other in others:
         if other.status == HolidayNotice.Status.CONFIRMED:
             for day in sorted(set(holiday_notice_days(other)) - set(days)):
                 if day in existing:
-                    calendar_day_delete(actor=actor, day=day)
+                    if _day_delete(actor=actor, day=day):
+                        moved.append(day)
                     removed.append(day.isoformat())
         other.status = HolidayNotice.Status.WITHDRAWN
         other.save(update_fields=["status"])
@@ -285,7 +326,11 @@ def holiday_notice_confirm(*, actor: Any, notice_id: int) -> HolidayNotice:
             note,
         ):
             continue
-        calendar_day_set(actor=actor, day=day, is_working_day=working, name=name, note=note)
+        _setting, status_changed = _day_set(
+            actor=actor, day=day, is_working_day=working, name=name, note=note
+        )
+        if status_changed:
+            moved.append(day)
         changed += 1
     notice.status = HolidayNotice.Status.CONFIRMED
     notice.confirmed_by = actor
@@ -305,9 +350,11 @@ def holiday_notice_confirm(*, actor: Any, notice_id: int) -> HolidayNotice:
                 "days_set": changed,
                 "days_removed": removed,
                 "replaced": [other.pk for other in others],
+                "days_moved": len(set(moved)),
             }
         },
     )
+    calendar_changed(days=moved, actor=actor)
     return notice
 
 
@@ -322,17 +369,39 @@ def _year_settings(year: int) -> list[CalendarDay]:
 
 @transaction.atomic
 def holiday_notice_withdraw(*, actor: Any, notice_id: int) -> HolidayNotice:
-    """Drop a provisional notice (a wrong paste, a superseded draft); nothing was applied."""
+    """Drop a notice: a provisional one (a wrong paste, a superseded draft) changed nothing; a
+    confirmed one (found wrong after confirmation) takes back the days it set.
+
+    Withdrawing a confirmed notice deletes each setting that still holds what the notice set
+    (a day changed by hand since is left alone), so those days fall back to the package or
+    Monday–Friday, and the open deadlines they move are recomputed after commit.
+    """
     _require_system_admin(actor)
     notice = _locked_notice(notice_id)
-    if notice.status != HolidayNotice.Status.PROVISIONAL:
-        raise Conflict(_("只有待确认的通知可以撤回。"))
+    if notice.status == HolidayNotice.Status.WITHDRAWN:
+        raise Conflict(_("该通知已撤回。"))
+    before = notice.status
+    removed: list[str] = []
+    moved: list[date] = []
+    if before == HolidayNotice.Status.CONFIRMED:
+        existing = {setting.date: setting for setting in _year_settings(notice.year)}
+        for day, (working, name) in sorted(holiday_notice_days(notice).items()):
+            setting = existing.get(day)
+            if setting is None or (setting.is_working_day, setting.name) != (working, name):
+                continue
+            if _day_delete(actor=actor, day=day):
+                moved.append(day)
+            removed.append(day.isoformat())
     notice.status = HolidayNotice.Status.WITHDRAWN
     notice.save(update_fields=["status"])
     record(
         actor=actor,
         action="calendar.notice_withdraw",
         obj=notice,
-        changes={"before": {"status": "provisional"}, "after": {"status": notice.status}},
+        changes={
+            "before": {"status": str(before)},
+            "after": {"status": notice.status, "days_removed": removed},
+        },
     )
+    calendar_changed(days=moved, actor=actor)
     return notice

@@ -46,6 +46,7 @@ EVENT_LABELS: dict[str, Any] = {
     "remind": _l("临期提醒"),
     "escalate": _l("超期督办"),
     "attach": _l("上传附件"),
+    "deadline_recompute": _l("节假日调整期限"),
 }
 
 

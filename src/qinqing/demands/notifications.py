@@ -41,6 +41,8 @@ AUDIENCE: dict[str, set[str]] = {
     "remind": {HANDLERS},
     "escalate": {HANDLERS, COORDINATORS, SUPERVISORS},
     "merge": {FIRM},
+    # a holiday schedule moved the case's deadlines (demands/deadlines.py)
+    "deadline_recompute": {HANDLERS, FIRM},
 }
 
 
@@ -63,6 +65,8 @@ def recipients(event: DemandEvent) -> list[Any]:
         condition |= Q(role=Role.HANDLER, department_id=demand.department_id)
     if ASSIST_HANDLERS in audience and event.department_id:
         condition |= Q(role=Role.HANDLER, department_id=event.department_id)
+    if event.action == "deadline_recompute" and not demand.department_id:
+        audience = audience | {COORDINATORS}  # nobody handles it yet: the dispatchers
     if COORDINATORS in audience:
         condition |= _region_role_users(Role.COORDINATOR, demand.region_path)
     if SUPERVISORS in audience:
@@ -96,6 +100,7 @@ def message_for(event: DemandEvent) -> tuple[str, str, str]:
         "extension_decide": _("延期审批结果"),
         "supervise": _("督办"),
         "merge": _("合并"),
+        "deadline_recompute": _("期限调整"),
     }
     title = f"{demand.number} {extra.get(event.action, step)}：{demand.title}"
     body = event.note if not event.internal else ""

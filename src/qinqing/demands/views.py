@@ -107,6 +107,7 @@ EVENT_LABELS = {
     "remind": gettext_lazy("临期提醒"),
     "escalate": gettext_lazy("超期督办"),
     "attach": gettext_lazy("上传附件"),
+    "deadline_recompute": gettext_lazy("节假日调整期限"),
     **{a.value: a.label for a in Action},
 }
 #: timeline events done by (or sent to) a department: the department is shown beside them

@@ -347,6 +347,9 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "hexin", "何欣", Role.SUPERVISOR, "13857410010", "北仑区纪委监委干部", region="北仑区"
     ),
     DemoAccount("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, title="系统管理员"),
+    # the second system administrator: confirms what sysadmin imports (the holiday notice's
+    # two-person rule)
+    DemoAccount("sysadmin2", "复核管理员", Role.SYSTEM_ADMIN, title="系统管理员（复核）"),
     DemoAccount("secadmin", "安全管理员", Role.SECURITY_ADMIN, title="安全管理员"),
     DemoAccount("auditadmin", "审计管理员", Role.AUDIT_ADMIN, title="审计管理员"),
 ]

@@ -46,6 +46,23 @@ def recipients(application: Application, action: str) -> list[Any]:
     return list(seen.values())
 
 
+def deadline_recipients(application: Application, fields: list[str]) -> list[Any]:
+    """Who owes the step whose deadline a holiday schedule moved: the applicant for the appeal
+    deadline, the assessor (and the supervisors) for the decision, the supervisors else."""
+    users: list[Any] = []
+    if "appeal_due_at" in fields:
+        users += [application.applicant, application.filed_by]
+    if "decide_due_at" in fields and application.assessor is not None:
+        users.append(application.assessor)
+    if set(fields) - {"appeal_due_at"}:
+        users += [u for u in _supervisors(application) if u.pk != application.applicant_id]
+    seen: dict[int, Any] = {}
+    for user in users:
+        if user is not None:
+            seen.setdefault(user.pk, user)
+    return list(seen.values())
+
+
 def message_for(application: Application, action: str) -> tuple[str, str, str]:
     link = reverse("exemption:detail", args=[application.pk])
     number = application.number

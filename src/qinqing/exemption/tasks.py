@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django_tasks import task
 
 from .services import sweep_deadlines
@@ -35,4 +36,34 @@ def notify_exemption(application_id: int, action: str) -> int:
         body=body,
         link=link,
         source=f"exemption:{application.pk}:{action}:{application.version}",
+    )
+
+
+@task()
+def notify_exemption_deadlines(application_id: int, note: str, key: str, fields: list[str]) -> int:
+    """Tell who owes the next step that a holiday schedule moved its deadline (idempotent per
+    new deadline)."""
+    import hashlib
+
+    from django.utils.translation import gettext as _
+
+    from qinqing.inbox.services import deliver
+
+    from .models import Application
+    from .notifications import deadline_recipients
+
+    application = (
+        Application.objects.select_related("applicant", "filed_by", "assessor")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None:
+        return 0
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return deliver(
+        users=deadline_recipients(application, fields),
+        title=f"{application.number} " + _("容错免责期限调整") + f"：{application.matter}",
+        body=note,
+        link=reverse("exemption:detail", args=[application.pk]),
+        source=f"exemption.deadline:{application.pk}:{digest}",
     )

@@ -1,6 +1,7 @@
 """Each app's part of the demo load: ``<label>.write(ctx)``, called in ``ORDER``."""
 
 ORDER = [
+    "calendar",
     "consultation",
     "drafts",
     "notices",

@@ -7,4 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "举报与调查"
 
     def ready(self) -> None:
+        from qinqing.common.deadline_recompute import register
+
         from . import keyring  # noqa: F401  (connects the login and logout receivers)
+
+        register("reports", "qinqing.integrity.reports.deadlines.recompute_deadlines")

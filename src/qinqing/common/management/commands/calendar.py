@@ -122,6 +122,12 @@ class Command(BaseCommand):
         notice_confirm.add_argument("notice_id", type=int, metavar="ID")
         notice_confirm.add_argument("--actor", required=True, help="username of a system admin")
 
+        recompute = commands.add_parser(
+            "recompute",
+            help="recompute now the open deadlines that reach into YEAR (after a lost job)",
+        )
+        recompute.add_argument("year", type=int, metavar="YEAR")
+
         calendar_status = commands.add_parser(
             "status",
             help="whether each year up to N days ahead has a holiday schedule; exit 1 if not",
@@ -142,6 +148,7 @@ class Command(BaseCommand):
             "unset": self.unset_day,
             "notice": self.notice,
             "status": self.status,
+            "recompute": self.recompute,
         }[options["subcommand"]]
         handler(options)
 
@@ -178,6 +185,20 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{status.day.isoformat()} {status.weekday} {_status(status.is_working_day)}  "
                 f"{pad(status.name or '—', 16)} {status.source_label}"
+            )
+
+    def recompute(self, options: dict[str, Any]) -> None:
+        """What the background jobs do after a calendar change, for the days of a year (and
+        the December before, where a 元旦 holiday may start); idempotent."""
+        from qinqing.common.deadline_recompute import recompute_now
+
+        year = options["year"]
+        if not 1 <= year <= 9999:
+            raise CommandError(f"年份无效：{year}")
+        results = recompute_now(first=date(year - 1, 12, 1), last=date(year, 12, 31), years=[year])
+        for name, counts in results.items():
+            self.stdout.write(
+                f"{name}：检查 {counts.get('checked', 0)} 件，调整 {counts.get('moved', 0)} 件"
             )
 
     def _actor(self, username: str) -> Any:
