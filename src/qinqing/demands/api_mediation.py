@@ -308,7 +308,7 @@ def case_close(
     request: HttpRequest,
     case_id: int,
     body: Form[MediationCloseIn],
-    agreement: File[UploadedFile] | None = None,
+    agreement: File[UploadedFile] = None,  # type: ignore[assignment]
 ) -> dict[str, Any]:
     user = _user(request)
     case = _visible(user, case_id)

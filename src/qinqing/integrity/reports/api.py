@@ -361,7 +361,7 @@ def submit_with_files(
     request: HttpRequest,
     response: HttpResponse,
     body: Form[MisconductReportIn],
-    evidence: File[list[UploadedFile]] | None = None,
+    evidence: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
     """File a report with evidence files (multipart/form-data; the fields as ``/submit``);
     the receipt is returned once. No ``Location``: a report is never addressable without its
@@ -434,7 +434,7 @@ def follow_up_with_files(
     request: HttpRequest,
     response: HttpResponse,
     body: Form[ReportFollowUpIn],
-    evidence: File[list[UploadedFile]] | None = None,
+    evidence: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
     """Add information and evidence files to a report with its receipt (multipart)."""
     return _follow_up(request, response, body, list(evidence or []))
