@@ -74,9 +74,7 @@ WEB_WRITES: dict[str, Twin] = {
     "demands:assist": twin(H, "POST /api/v1/demands/{demand_id}/assists"),
     "demands:assist_reply": twin(H, "POST /api/v1/demands/assists/{assist_id}/reply"),
     "demands:extension": twin(H, "POST /api/v1/demands/{demand_id}/extensions"),
-    "demands:extension_decide": twin(
-        C, "POST /api/v1/demands/extensions/{extension_id}/decision"
-    ),
+    "demands:extension_decide": twin(C, "POST /api/v1/demands/extensions/{extension_id}/decision"),
     "demands:merge": twin(C, "POST /api/v1/demands/{demand_id}/merge"),
     "demands:attach": twin((E, H, ST), "POST /api/v1/demands/{demand_id}/attachments"),
     # the working-day calendar
@@ -95,9 +93,7 @@ WEB_WRITES: dict[str, Twin] = {
     "outreach:meetings:create": twin(C, "POST /api/v1/outreach/meetings"),
     "outreach:meetings:edit": twin(C, "PUT /api/v1/outreach/meetings/{meeting_id}"),
     "outreach:meetings:cancel": twin(C, "POST /api/v1/outreach/meetings/{meeting_id}/cancel"),
-    "outreach:meetings:invite": twin(
-        C, "POST /api/v1/outreach/meetings/{meeting_id}/invitations"
-    ),
+    "outreach:meetings:invite": twin(C, "POST /api/v1/outreach/meetings/{meeting_id}/invitations"),
     "outreach:meetings:minutes": twin(C, "PUT /api/v1/outreach/meetings/{meeting_id}/minutes"),
     "outreach:meetings:follow_up_add": twin(
         C, "POST /api/v1/outreach/meetings/{meeting_id}/follow-ups"
@@ -203,9 +199,7 @@ WEB_WRITES: dict[str, Twin] = {
     "relations:person_new": twin(SU, "POST /api/v1/relations/people"),
     "relations:relative_add": twin(SU, "POST /api/v1/relations/relations"),
     "relations:firm_add": twin(SU, "POST /api/v1/relations/relations"),
-    "relations:relation_end": twin(
-        SU, "POST /api/v1/relations/relations/{kind}/{relation_id}/end"
-    ),
+    "relations:relation_end": twin(SU, "POST /api/v1/relations/relations/{kind}/{relation_id}/end"),
     "relations:alert_detail": twin(SU, "POST /api/v1/relations/alerts/{alert_id}/decision"),
     "relations:candidate_decide": twin(
         SU, "POST /api/v1/relations/candidates/{candidate_id}/decision"
@@ -232,9 +226,7 @@ WEB_WRITES: dict[str, Twin] = {
         (OF, H, C), "POST /api/v1/exemption/applications/{application_id}/evidence"
     ),
     "exemption:case_draft": twin(SU, "POST /api/v1/exemption/applications/{application_id}/case"),
-    "exemption:act": twin(
-        (OF, SU), "POST /api/v1/exemption/applications/{application_id}/actions"
-    ),
+    "exemption:act": twin((OF, SU), "POST /api/v1/exemption/applications/{application_id}/actions"),
     "exemption:case_edit": twin(SU, "POST /api/v1/exemption/cases/{case_id}/publish"),
     # the index
     "index:staff": twin(SYS, "POST /api/v1/index/runs"),

@@ -80,9 +80,7 @@ def test_a_setting_is_overridden_and_deleted(client: Any, token_for: Any) -> Non
 
 
 @pytest.mark.parametrize("role", ["security_admin", "audit_admin", "coordinator", "enterprise"])
-def test_only_the_system_admin_touches_the_calendar(
-    client: Any, token_for: Any, role: str
-) -> None:
+def test_only_the_system_admin_touches_the_calendar(client: Any, token_for: Any, role: str) -> None:
     CalendarDay.objects.create(date=date(2031, 5, 1), is_working_day=False, name="劳动节")
     headers = token_for(role)
     response = post(client, {"date": "2031-05-02", "is_working_day": False, "name": "x"}, headers)

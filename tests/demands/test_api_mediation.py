@@ -148,9 +148,7 @@ def test_the_mediator_records_a_session_and_closes_with_the_agreement(
     case = open_case(client, world, coordinator).json()
     mediator = token(client, world.users["steward"], password)
     url = f"/api/v1/mediation/{case['id']}"
-    early = client.post(
-        f"{url}/close", {"outcome": "failed", "note": "未能达成一致"}, **mediator
-    )
+    early = client.post(f"{url}/close", {"outcome": "failed", "note": "未能达成一致"}, **mediator)
     assert early.status_code == 409
     assert early.json()["detail"] == "请先记录至少一次调解，再结案。"
     held = (timezone.now() - timedelta(hours=2)).replace(tzinfo=None).isoformat()

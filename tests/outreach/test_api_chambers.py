@@ -80,9 +80,8 @@ def test_the_system_admin_enrols_a_member_and_the_region_sees_its_consent(
     client, token_for, world, chamber
 ) -> None:
     url = f"/api/v1/outreach/chambers/{chamber.pk}/members"
-    added = post(
-        client, url, {"enterprise_id": world.firm_a.pk, "position": "副会长"}, token_for("system_admin")
-    )
+    admin = token_for("system_admin")
+    added = post(client, url, {"enterprise_id": world.firm_a.pk, "position": "副会长"}, admin)
     assert added.status_code == 201, added.content
     assert added["Location"] == url
     assert added.json()["consenting"] is False and added.json()["position"] == "副会长"
@@ -97,9 +96,7 @@ def test_the_system_admin_enrols_a_member_and_the_region_sees_its_consent(
     )
     assert consent.status_code == 201, consent.content
     members = client.get(url, **token_for("supervisor")).json()
-    assert [(m["enterprise_name"], m["consenting"]) for m in members] == [
-        (world.firm_a.name, True)
-    ]
+    assert [(m["enterprise_name"], m["consenting"]) for m in members] == [(world.firm_a.name, True)]
     assert members[0]["consent_granted_at"].endswith("+08:00")
 
 

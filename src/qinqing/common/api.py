@@ -24,6 +24,7 @@ from . import selectors, services
 from .models import CalendarDay, HolidayNotice
 
 router = Router(tags=["工作日历"])
+Day = date  # a field named ``date`` shadows the type inside a schema
 PER_PAGE = 20
 
 
@@ -190,15 +191,15 @@ def notice_withdraw(request: HttpRequest, notice_id: int) -> dict[str, Any]:
 
 # --- the administrators' day settings (overrides), the twin of the web's /calendar/ form -----
 class CalendarDayIn(Schema):
-    date: date
-    until: date | None = Field(None, description="连续多天时的最后一天（含），一次最多31天")
+    date: Day
+    until: Day | None = Field(None, description="连续多天时的最后一天（含），一次最多31天")
     is_working_day: bool = Field(..., description="true：上班（调休上班）；false：休息（节假日）")
     name: str = Field(..., max_length=50, description="如：春节、国庆节、调休上班")
     note: str = Field("", max_length=500, description="如：国办发明电〔2026〕×号")
 
 
 class CalendarDayOut(Schema):
-    date: date
+    date: Day
     is_working_day: bool
     name: str
     note: str

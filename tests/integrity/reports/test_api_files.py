@@ -78,11 +78,10 @@ def test_a_file_is_not_given_for_a_wrong_receipt(client, world, desk, delays) ->
     assert wrong.json()["detail"] == "回执码无效或没有该文件。"
 
 
-def test_a_program_dressed_as_a_pdf_is_refused_and_nothing_is_stored(
-    client, world, desk
-) -> None:
+def test_a_program_dressed_as_a_pdf_is_refused_and_nothing_is_stored(client, world, desk) -> None:
     fake = pdf("evidence.pdf", b"MZ this is a program")
-    response = client.post("/api/v1/reports/submit/multipart", fields(world, client, evidence=[fake]))
+    data = fields(world, client, evidence=[fake])
+    response = client.post("/api/v1/reports/submit/multipart", data)
     assert response.status_code == 422
     body = response.json()
     assert "evidence" in body["field_errors"]
@@ -110,7 +109,7 @@ def test_a_report_without_files_and_without_proof_of_work(client, world, desk) -
 
 
 def test_the_reporter_adds_a_file_with_the_receipt(client, world, desk, report_and_receipt) -> None:
-    report, receipt = report_and_receipt
+    _report, receipt = report_and_receipt
     response = client.post(
         "/api/v1/reports/receipt/follow-up/multipart",
         {"receipt": receipt, "body": "补充一份验收单照片。", **solved(client), "evidence": pdf()},
