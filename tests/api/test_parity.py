@@ -185,6 +185,7 @@ WEB_WRITES: dict[str, Twin] = {
     "emergency:declare": twin(C, "POST /api/v1/emergency/emergencies"),
     "emergency:report": twin((E, ST), "POST /api/v1/emergency/emergencies/{emergency_id}/reports"),
     "emergency:need_to_demand": twin(C, "POST /api/v1/emergency/reports/{report_id}/demand"),
+    "emergency:end": twin((C, SU), "POST /api/v1/emergency/emergencies/{emergency_id}/end"),
     # integrity: lists, filings, gifts, clean enterprises, relations, reports
     "integrity:item_edit": twin(SU, "POST /api/v1/integrity/lists/{code}/versions"),
     "integrity:filing_new": twin((E, OF, ST), "POST /api/v1/integrity/filings"),
@@ -218,6 +219,7 @@ WEB_WRITES: dict[str, Twin] = {
     "reports:note_new": twin((E, SU), "POST /api/v1/reports/notes"),
     "reports:act": twin(SU, "POST /api/v1/reports/{report_id}/actions"),
     "reports:assign": twin(SU, "POST /api/v1/reports/{report_id}/assign"),
+    "reports:unassign": twin(SU, "POST /api/v1/reports/{report_id}/unassign"),
     "reports:reply": twin(SU, "POST /api/v1/reports/{report_id}/reply"),
     "reports:identity": twin(SU, "POST /api/v1/reports/{report_id}/identity"),
     # exemption (容错免责)
@@ -257,8 +259,6 @@ KNOWN_GAPS: dict[str, str] = {
     "consultation:question_add": "问卷草稿逐题添加尚无接口（POST /surveys 可一次提交全部题目）",
     "consultation:question_delete": "删除问卷草稿中的题目尚无接口",
     "consultation:remind": "催填提醒尚无接口",
-    "emergency:end": "结束应急监测尚无接口",
-    "reports:unassign": "取消举报的承办监督员尚无接口",
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
 from qinqing.common.errors import NotPermitted, ServiceError
@@ -281,8 +282,6 @@ def _supervisor(request: HttpRequest) -> Any:
 
 
 def _visible(request: HttpRequest, report_id: int) -> Report:
-    from ninja.errors import HttpError
-
     try:
         return selectors.report_detail(user=_supervisor(request), report_id=report_id)
     except Report.DoesNotExist as exc:
@@ -619,6 +618,29 @@ def assign(request: HttpRequest, report_id: int, body: AssignIn) -> Any:
         )
     moved = services.report_assign(
         actor=_user(request), report_id=r.pk, supervisor=target, key=_key(request, body.password)
+    )
+    return _report(moved)
+
+
+class UnassignIn(Schema):
+    supervisor_id: int
+
+
+@router.post(
+    "/{report_id}/unassign",
+    response={200: MisconductReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+)
+def unassign(request: HttpRequest, report_id: int, body: UnassignIn) -> Any:
+    """Remove an assignee (an assignee does it; the last one stays) and every copy of the
+    report's keys they held."""
+    r = _visible(request, report_id)
+    assignment = (
+        r.assignments.filter(supervisor_id=body.supervisor_id).select_related("supervisor").first()
+    )
+    if assignment is None:
+        raise HttpError(404, "该监督员不是承办人。")
+    moved = services.report_unassign(
+        actor=_user(request), report_id=r.pk, supervisor=assignment.supervisor
     )
     return _report(moved)
 
