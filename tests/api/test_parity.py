@@ -156,6 +156,7 @@ WEB_WRITES: dict[str, Twin] = {
     "consultation:publish": twin(C, "POST /api/v1/surveys/{survey_id}/publish"),
     "consultation:close": twin(C, "POST /api/v1/surveys/{survey_id}/close"),
     "consultation:answer": twin(E, "PUT /api/v1/surveys/{survey_id}/response"),
+    "consultation:remind": twin(ST, "POST /api/v1/surveys/{survey_id}/reminders"),
     "drafts:new": twin(H, "POST /api/v1/drafts"),
     "drafts:edit": twin(H, "PUT /api/v1/drafts/{draft_id}"),
     "drafts:open": twin(H, "POST /api/v1/drafts/{draft_id}/open"),
@@ -258,7 +259,6 @@ KNOWN_GAPS: dict[str, str] = {
     "consultation:section_add": "问卷草稿逐节添加尚无接口（POST /surveys 可一次提交全部分节）",
     "consultation:question_add": "问卷草稿逐题添加尚无接口（POST /surveys 可一次提交全部题目）",
     "consultation:question_delete": "删除问卷草稿中的题目尚无接口",
-    "consultation:remind": "催填提醒尚无接口",
 }
 
 
