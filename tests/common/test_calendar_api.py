@@ -111,4 +111,5 @@ def test_bad_input_is_refused_in_chinese(client: Any, token_for: Any) -> None:
     no_date = post(client, {"date": "2031-02-30", "is_working_day": False, "name": "x"}, headers)
     assert no_date.status_code == 422 and no_date.json()["detail"] == "输入有误，请检查后重试。"
     assert client.get(f"{DAYS}?year=1900", **headers).status_code == 422
+    assert client.get(DAYS, **headers).json()["count"] == 0  # this year, by default
     assert not CalendarDay.objects.exists()

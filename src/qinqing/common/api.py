@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -243,10 +244,16 @@ def _setting(day: date) -> CalendarDay:
 @router.get(
     "/days",
     response={200: CalendarDayPage, 401: Error, 403: Error, 422: Error},
-    summary="管理员设置的日子（覆盖 chinese-calendar 的节假日与调休），按年份（系统管理员）",
+    summary="管理员设置的日子（覆盖 chinese-calendar 的节假日与调休），按年份，"
+    "默认今年（系统管理员）",
 )
-def day_list(request: HttpRequest, year: int = Query(..., ge=2000, le=2100), page: int = 1) -> Any:
+def day_list(
+    request: HttpRequest,
+    year: int | None = Query(None, ge=2000, le=2100),
+    page: int = Query(1, ge=1),
+) -> Any:
     _admin(request)
+    year = year or timezone.localtime(timezone.now(), SHANGHAI).year
     current = paginate(selectors.calendar_days_of_year(year=year), page, 50)
     return {**page_fields_next(current, request), "items": [_day(d) for d in current.object_list]}
 
