@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from qinqing.common.errors import ServiceError
 
 from .auth import auth
+from .renderers import LocalTimeJSONRenderer
 
 api = NinjaAPI(
     title="亲清 Qinqing API",
@@ -20,6 +21,7 @@ api = NinjaAPI(
         "返回中文或英文。"
     ),
     auth=auth,
+    renderer=LocalTimeJSONRenderer(),
     urls_namespace="api",
 )
 

@@ -3,6 +3,7 @@ status, computing and publishing (staff)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -22,7 +23,7 @@ class PeriodOut(Schema):
     period: str
     level: str
     version: int
-    published_at: str
+    published_at: datetime
     partial: bool
     method: str
     note: str
@@ -93,8 +94,8 @@ class RunOut(Schema):
     method: str
     draws: int
     status: str
-    requested_at: str
-    finished_at: str | None
+    requested_at: datetime
+    finished_at: datetime | None
     error: str
 
 
@@ -114,8 +115,8 @@ def _run_out(run: ComputeRun) -> dict[str, Any]:
         "method": run.method,
         "draws": run.draws,
         "status": run.status,
-        "requested_at": run.requested_at.isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "requested_at": run.requested_at,
+        "finished_at": run.finished_at,
         "error": run.error,
     }
 
@@ -127,10 +128,7 @@ def _run_out(run: ComputeRun) -> dict[str, Any]:
     summary="已发布的期间（每个期间的最新版本）",
 )
 def periods(request: HttpRequest, level: str = "") -> list[dict[str, Any]]:
-    return [
-        dict(p, published_at=p["published_at"].isoformat())
-        for p in selectors.published_periods(level or None)
-    ]
+    return [dict(p) for p in selectors.published_periods(level or None)]
 
 
 @router.get(
@@ -209,7 +207,7 @@ def run_publish(request: HttpRequest, run_id: int, body: PublishIn) -> tuple[int
         "period": pub.period,
         "level": pub.level,
         "version": pub.version,
-        "published_at": pub.published_at.isoformat(),
+        "published_at": pub.published_at,
         "partial": pub.partial,
         "method": pub.method,
         "note": pub.note,
