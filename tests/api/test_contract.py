@@ -162,6 +162,26 @@ def _demo_samples() -> dict[str, dict[str, Any]]:
             "demand_id": attachment.demand_id,
             "attachment_id": attachment.pk,
         }
+    from qinqing.demands.models import RoutingRule
+
+    coordinated = list(
+        RoleAssignment.objects.filter(role="coordinator", region__isnull=False).select_related(
+            "region"
+        )
+    )
+    rule = next(
+        (
+            r
+            for r in RoutingRule.objects.select_related("region").order_by("pk")[:200]
+            if any(r.region.path.startswith(a.region.path) for a in coordinated)
+        ),
+        None,
+    )
+    if rule is not None:
+        samples["/api/v1/demands/routing-rules/{region_id}/{category_id}"] = {
+            "region_id": rule.region_id,
+            "category_id": rule.category_id,
+        }
     grant = RoleAssignment.objects.order_by("pk").first()
     if grant is not None:
         samples["/api/v1/roles/{assignment_id}"] = {"assignment_id": grant.pk}

@@ -76,6 +76,10 @@ WEB_WRITES: dict[str, Twin] = {
     "demands:extension": twin(H, "POST /api/v1/demands/{demand_id}/extensions"),
     "demands:extension_decide": twin(C, "POST /api/v1/demands/extensions/{extension_id}/decision"),
     "demands:merge": twin(C, "POST /api/v1/demands/{demand_id}/merge"),
+    "demands:routing": twin(C, "PUT /api/v1/demands/routing-rules/{region_id}/{category_id}"),
+    "demands:routing_remove": twin(
+        C, "DELETE /api/v1/demands/routing-rules/{region_id}/{category_id}"
+    ),
     "demands:attach": twin((E, H, ST), "POST /api/v1/demands/{demand_id}/attachments"),
     # the working-day calendar
     "calendar:days": twin(SYS, "POST /api/v1/calendar/days"),
@@ -254,8 +258,6 @@ KNOWN_GAPS: dict[str, str] = {
     "inbox:read": "站内消息标记已读：站内消息尚无接口",
     "outreach:liaison:group_create": "新建靶向服务团尚无接口",
     "outreach:liaison:group_detail": "服务团成员维护尚无接口（提问与办理已有）",
-    "demands:routing": "派单规则（区域×类别→部门）维护尚无接口",
-    "demands:routing_remove": "删除派单规则尚无接口",
     "consultation:section_add": "问卷草稿逐节添加尚无接口（POST /surveys 可一次提交全部分节）",
     "consultation:question_add": "问卷草稿逐题添加尚无接口（POST /surveys 可一次提交全部题目）",
     "consultation:question_delete": "删除问卷草稿中的题目尚无接口",

@@ -69,10 +69,12 @@ def _register() -> None:
     from qinqing.common.api import router as calendar_router
     from qinqing.demands.api import router as demands_router
     from qinqing.demands.api_mediation import router as mediation_router
+    from qinqing.demands.api_routing import router as routing_router
     from qinqing.directory.api import router as directory_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", directory_router)
+    api.add_router("/demands/routing-rules", routing_router)
     api.add_router("/demands", demands_router)
     api.add_router("/mediation", mediation_router)
     from qinqing.outreach.api_chambers import router as chambers_router
