@@ -20,7 +20,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from ninja.openapi.schema import REF_TEMPLATE, NinjaGenerateJsonSchema
 
-from qinqing.accounts.models import User
+from qinqing.accounts.models import RoleAssignment, User
 from qinqing.accounts.services import token_issue
 from qinqing.api.api import api
 from qinqing.demo.data import DEMO_ACCOUNTS
@@ -36,6 +36,9 @@ NO_DEMO_ANSWER: dict[str, str] = {
     "/api/v1/outreach/legal-requests/{request_id}": "the demo has no legal-service request",
     "/api/v1/calendar/notices/{notice_id}": "the demo has no holiday notice",
     "/api/v1/demands/{demand_id}/attachments/{attachment_id}": "the demo's demands carry no file",
+    "/api/v1/mediation/{case_id}": "the demo has no mediation case",
+    "/api/v1/mediation/{case_id}/agreement": "the demo has no mediation case",
+    "/api/v1/calendar/days/{day}": "the demo sets no calendar day by hand",
 }
 
 
@@ -159,6 +162,29 @@ def _demo_samples() -> dict[str, dict[str, Any]]:
             "demand_id": attachment.demand_id,
             "attachment_id": attachment.pk,
         }
+    from qinqing.demands.models import RoutingRule
+
+    coordinated = list(
+        RoleAssignment.objects.filter(role="coordinator", region__isnull=False).select_related(
+            "region"
+        )
+    )
+    rule = next(
+        (
+            r
+            for r in RoutingRule.objects.select_related("region").order_by("pk")[:200]
+            if any(r.region.path.startswith(a.region.path) for a in coordinated)
+        ),
+        None,
+    )
+    if rule is not None:
+        samples["/api/v1/demands/routing-rules/{region_id}/{category_id}"] = {
+            "region_id": rule.region_id,
+            "category_id": rule.category_id,
+        }
+    grant = RoleAssignment.objects.order_by("pk").first()
+    if grant is not None:
+        samples["/api/v1/roles/{assignment_id}"] = {"assignment_id": grant.pk}
     chamber = Chamber.objects.order_by("pk").first()
     if chamber is not None:
         for path in ("figures", "docking-meetings"):

@@ -134,8 +134,9 @@ def test_the_api_runs_the_whole_workflow(client, world, second, third, password)
     r = client.post(
         "/api/v1/exemption/applications", body, content_type="application/json", **official
     )
-    assert r.status_code == 200, r.content
+    assert r.status_code == 201, r.content
     a = r.json()
+    assert r["Location"] == f"/api/v1/exemption/applications/{a['id']}"
     assert (
         client.get(
             f"/api/v1/exemption/applications/{a['id']}",

@@ -77,11 +77,16 @@ def _register() -> None:
     from qinqing.accounts.api import router as accounts_router
     from qinqing.common.api import router as calendar_router
     from qinqing.demands.api import router as demands_router
+    from qinqing.demands.api_mediation import router as mediation_router
+    from qinqing.demands.api_routing import router as routing_router
     from qinqing.directory.api import router as directory_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", directory_router)
+    api.add_router("/demands/routing-rules", routing_router)
     api.add_router("/demands", demands_router)
+    api.add_router("/mediation", mediation_router)
+    from qinqing.outreach.api_chambers import router as chambers_router
     from qinqing.outreach.api_liaisons import router as liaison_router
     from qinqing.outreach.api_meetings import router as meetings_router
     from qinqing.outreach.api_visits import router as visits_router
@@ -89,6 +94,7 @@ def _register() -> None:
     api.add_router("/outreach", visits_router)
     api.add_router("/outreach", meetings_router)
     api.add_router("/outreach", liaison_router)
+    api.add_router("/outreach", chambers_router)
 
     from qinqing.consultation.api import router as surveys_router
     from qinqing.consultation.drafts.api import router as drafts_router

@@ -1,4 +1,5 @@
-"""The /api/v1/calendar router: the State Council's holiday notices, for system admins.
+"""The /api/v1/calendar router for system admins: the days they set (overrides of the
+working-day calendar, the web's /calendar/ form) and the State Council's holiday notices.
 
 Thin over ``services`` and ``selectors``: importing keeps a notice as the provisional schedule
 of its year (a text that cannot be read answers 422 naming the line); a second system admin
@@ -10,19 +11,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from qinqing.accounts.permissions import is_system_admin
 from qinqing.api.schemas import Error
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields, page_fields_next, paginate
 from qinqing.common.workdays import SHANGHAI
 
 from . import selectors, services
-from .models import HolidayNotice
+from .models import CalendarDay, HolidayNotice
 
 router = Router(tags=["工作日历"])
+Day = date  # a field named ``date`` shadows the type inside a schema
 PER_PAGE = 20
 
 
@@ -185,3 +188,111 @@ def notice_withdraw(request: HttpRequest, notice_id: int) -> dict[str, Any]:
     user = _admin(request)
     notice = services.holiday_notice_withdraw(actor=user, notice_id=_notice(notice_id).pk)
     return _detail(_notice(notice.pk))
+
+
+# --- the administrators' day settings (overrides), the twin of the web's /calendar/ form -----
+class CalendarDayIn(Schema):
+    date: Day
+    until: Day | None = Field(None, description="连续多天时的最后一天（含），一次最多31天")
+    is_working_day: bool = Field(..., description="true：上班（调休上班）；false：休息（节假日）")
+    name: str = Field(..., max_length=50, description="如：春节、国庆节、调休上班")
+    note: str = Field("", max_length=500, description="如：国办发明电〔2026〕×号")
+
+
+class CalendarDayOut(Schema):
+    date: Day
+    is_working_day: bool
+    name: str
+    note: str
+    created_by_id: int | None
+    created_by_name: str
+    updated_at: str
+
+
+class CalendarDayPage(Schema):
+    count: int
+    page: int
+    pages: int
+    next: str | None
+    items: list[CalendarDayOut]
+
+
+class CalendarDaysOut(Schema):
+    count: int
+    items: list[CalendarDayOut]
+
+
+def _day(setting: CalendarDay) -> dict[str, Any]:
+    return {
+        "date": setting.date,
+        "is_working_day": setting.is_working_day,
+        "name": setting.name,
+        "note": setting.note,
+        "created_by_id": setting.created_by_id,
+        "created_by_name": str(setting.created_by) if setting.created_by else "",
+        "updated_at": setting.updated_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+    }
+
+
+def _setting(day: date) -> CalendarDay:
+    setting = selectors.calendar_days_of_year(year=day.year).filter(date=day).first()
+    if setting is None:
+        raise HttpError(404, "not found")
+    return setting
+
+
+@router.get(
+    "/days",
+    response={200: CalendarDayPage, 401: Error, 403: Error, 422: Error},
+    summary="管理员设置的日子（覆盖 chinese-calendar 的节假日与调休），按年份，"
+    "默认今年（系统管理员）",
+)
+def day_list(
+    request: HttpRequest,
+    year: int | None = Query(None, ge=2000, le=2100),
+    page: int = Query(1, ge=1),
+) -> Any:
+    _admin(request)
+    year = year or timezone.localtime(timezone.now(), SHANGHAI).year
+    current = paginate(selectors.calendar_days_of_year(year=year), page, 50)
+    return {**page_fields_next(current, request), "items": [_day(d) for d in current.object_list]}
+
+
+@router.post(
+    "/days",
+    response={201: CalendarDaysOut, 401: Error, 403: Error, 409: Error, 422: Error},
+    summary="把一天或连续多天设为上班或休息（已有设置则覆盖；全部成功或全部不变）",
+)
+def day_set(request: HttpRequest, response: HttpResponse, body: CalendarDayIn) -> Any:
+    user = _admin(request)
+    changed = services.calendar_range_set(
+        actor=user,
+        first=body.date,
+        last=body.until or body.date,
+        is_working_day=body.is_working_day,
+        name=body.name,
+        note=body.note,
+    )
+    response["Location"] = f"/api/v1/calendar/days/{body.date.isoformat()}"
+    return 201, {"count": len(changed), "items": [_day(_setting(d.date)) for d in changed]}
+
+
+@router.get(
+    "/days/{day}",
+    response={200: CalendarDayOut, 401: Error, 403: Error, 404: Error, 422: Error},
+    summary="一天的管理员设置（没有设置时404）",
+)
+def day_get(request: HttpRequest, day: date) -> Any:
+    _admin(request)
+    return _day(_setting(day))
+
+
+@router.delete(
+    "/days/{day}",
+    response={204: None, 401: Error, 403: Error, 404: Error, 422: Error},
+    summary="删除一天的管理员设置：恢复由 chinese-calendar（或周一至周五）决定",
+)
+def day_delete(request: HttpRequest, day: date) -> Any:
+    user = _admin(request)
+    services.calendar_day_delete(actor=user, day=_setting(day).date)
+    return 204, None

@@ -20,3 +20,14 @@ def page_fields(current: Page) -> dict[str, int]:
         "page": current.number,
         "pages": current.paginator.num_pages,
     }
+
+
+def page_fields_next(current: Page, request: Any) -> dict[str, Any]:
+    """``page_fields`` and ``next``: the URL of the following page (the same query with the
+    page number advanced), or None on the last page."""
+    following = None
+    if current.has_next():
+        query = request.GET.copy()
+        query["page"] = str(current.next_page_number())
+        following = f"{request.path}?{query.urlencode()}"
+    return {**page_fields(current), "next": following}

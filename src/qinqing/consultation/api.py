@@ -390,6 +390,34 @@ def survey_close(request: HttpRequest, survey_id: int) -> dict[str, Any]:
     return _survey(services.survey_close(actor=user, survey_id=survey.pk))
 
 
+class SurveyReminderIn(Schema):
+    enterprise_id: int
+
+
+class SurveyReminderOut(Schema):
+    survey_id: int
+    enterprise_id: int
+    reminded_on: date
+
+
+@router.post(
+    "/{survey_id}/reminders",
+    response={200: SurveyReminderOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="管家提醒本人网格内尚未填答的企业（每家每天一次；已截止或已填答返回409）",
+)
+def survey_remind(request: HttpRequest, survey_id: int, body: SurveyReminderIn) -> dict[str, Any]:
+    user = _user(request)
+    survey = _visible(user, survey_id)
+    target = services.survey_remind(
+        actor=user, survey_id=survey.pk, enterprise_id=body.enterprise_id
+    )
+    return {
+        "survey_id": survey.pk,
+        "enterprise_id": target.enterprise_id,
+        "reminded_on": target.reminded_on,
+    }
+
+
 def _own_firm(user: Any, enterprise_id: int) -> Any:
     firm = next((f for f in firms_of(user) if f.pk == enterprise_id), None)
     if firm is None:

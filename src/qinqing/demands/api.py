@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -26,7 +26,8 @@ from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.selectors import enterprises_visible_to
 
 from . import attachments, selectors, services
-from .models import Assist, Attachment, Category, Channel, Demand, DemandEvent, Extension
+from .models import Assist, Attachment, Category, Demand, DemandEvent, Extension
+from .permissions import api_channel
 from .workflow import OVERDUE_STATES, Action, State, allowed_actions
 
 router = Router(tags=["demands"])
@@ -187,6 +188,11 @@ class DemandIn(Schema):
     category: str | None = Field(None, description="类别编码（与 category_id 二选一）")
     title: str = Field(..., max_length=120)
     description: str = Field(..., max_length=5000)
+    channel: Literal["portal", "steward", "phone", "chamber", "visit"] | None = Field(
+        None,
+        description="渠道（可选，须为本人对该企业可用的渠道，同网页的各提交页面）；"
+        "不填时：商会联络员代会员提交记为 chamber，其余记为 api",
+    )
 
 
 class DemandActionIn(Schema):
@@ -460,9 +466,12 @@ def demand_get(request: HttpRequest, demand_id: int) -> dict[str, Any]:
 @router.post(
     "",
     response={201: DemandDetailOut, 401: Error, 403: Error, 422: Error},
-    summary="提交诉求（渠道记为“接口”）；有派单规则时自动派单",
+    summary="提交诉求（渠道同网页：商会联络员代会员提交记为“商会代办”，"
+    "其余记为“接口”，也可指定本人可用的渠道）；有派单规则时自动派单",
 )
-def demand_create(request: HttpRequest, body: DemandIn) -> tuple[int, dict[str, Any]]:
+def demand_create(
+    request: HttpRequest, response: HttpResponse, body: DemandIn
+) -> tuple[int, dict[str, Any]]:
     user = _user(request)
     enterprise = enterprises_visible_to(user).filter(pk=body.enterprise_id).first()
     if enterprise is None:
@@ -488,8 +497,9 @@ def demand_create(request: HttpRequest, body: DemandIn) -> tuple[int, dict[str, 
         category=category,
         title=body.title,
         description=body.description,
-        channel=Channel.API,
+        channel=body.channel or api_channel(user, enterprise),
     )
+    response["Location"] = f"/api/v1/demands/{demand.pk}"
     return 201, _detail(user, demand)
 
 

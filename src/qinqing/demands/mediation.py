@@ -18,14 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from qinqing.accounts.models import Role
+from qinqing.accounts.models import Role, RoleAssignment, User
 from qinqing.accounts.scopes import assignments_of, primary_role
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
 from qinqing.common.errors import Conflict, NotPermitted, ServiceError
 from qinqing.common.files import JPEG, PDF, PNG, accepting, display_name, inspect
 from qinqing.common.workdays import SHANGHAI
-from qinqing.directory.models import Enterprise, Region
+from qinqing.directory.models import Enterprise, Region, RegionLevel
 
 from .models import (
     DisputeType,
@@ -59,6 +59,37 @@ def mediations_visible_to(user: Any) -> QuerySet[MediationCase]:
     for path in _region_paths(user, Role.COORDINATOR, Role.SUPERVISOR):
         condition |= Q(region_path__startswith=path)
     return MediationCase.objects.select_related("region", "mediator").filter(condition)
+
+
+def mediation_regions_for(user: Any) -> list[Region]:
+    """The regions (down to communities) where ``user`` may open a case: a coordinator's."""
+    paths = _region_paths(user, Role.COORDINATOR)
+    if not paths:
+        return []
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return list(Region.objects.filter(condition, level__lte=RegionLevel.COMMUNITY).order_by("path"))
+
+
+def mediators_for(regions: list[Region]) -> list[Any]:
+    """Staff of the regions who can mediate: coordinators and stewards there."""
+    condition = Q(pk__in=[])
+    for region in regions:
+        condition |= Q(region__path__startswith=region.path)
+    ids = RoleAssignment.objects.filter(
+        condition, role__in=[Role.COORDINATOR, Role.STEWARD]
+    ).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("display_name"))
+
+
+def party_enterprise(uscc: str) -> Enterprise | str | None:
+    """The firm a party names by its USCC; "missing" (refused by ``mediation_open``) when no
+    firm has it; None when no USCC is given."""
+    uscc = (uscc or "").strip().upper()
+    if not uscc:
+        return None
+    return Enterprise.objects.filter(uscc=uscc).first() or "missing"
 
 
 def mediation_detail(*, user: Any, case_id: int) -> MediationCase:

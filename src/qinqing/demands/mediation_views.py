@@ -9,20 +9,19 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from qinqing.accounts.models import Role, RoleAssignment, User
+from qinqing.accounts.models import Role, User
 from qinqing.accounts.scopes import has_role
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import OneFileField
 from qinqing.common.pagination import paginate
 from qinqing.common.workdays import SHANGHAI
-from qinqing.directory.models import Enterprise, Region, RegionLevel
+from qinqing.directory.models import Region
 
 from . import mediation
 from .models import DisputeType, MediationCase, MediationOutcome, PartyKind
@@ -31,30 +30,11 @@ PARTY_ROWS = 4
 
 
 def _coordinator_regions(user: Any) -> list[Region]:
-    paths = [
-        a.region.path
-        for a in RoleAssignment.objects.filter(user=user, role=Role.COORDINATOR).select_related(
-            "region"
-        )
-        if a.region is not None
-    ]
-    if not paths:
-        return []
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return list(Region.objects.filter(condition, level__lte=RegionLevel.COMMUNITY).order_by("path"))
+    return mediation.mediation_regions_for(user)
 
 
 def _mediators(regions: list[Region]) -> list[User]:
-    """Staff of the region who can mediate: coordinators and stewards there."""
-    condition = Q(pk__in=[])
-    for region in regions:
-        condition |= Q(region__path__startswith=region.path)
-    ids = RoleAssignment.objects.filter(
-        condition, role__in=[Role.COORDINATOR, Role.STEWARD]
-    ).values("user_id")
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("display_name"))
+    return mediation.mediators_for(regions)
 
 
 class OpenForm(forms.Form):
@@ -120,9 +100,7 @@ def _parties_from(post: Any) -> tuple[list[dict[str, Any]], list[dict[str, str]]
         rows.append(row)
         if not row["name"]:
             continue
-        enterprise = None
-        if row["uscc"]:
-            enterprise = Enterprise.objects.filter(uscc=row["uscc"].upper()).first() or "missing"
+        enterprise = mediation.party_enterprise(row["uscc"])
         parties.append(
             {
                 "kind": row["kind"],

@@ -98,6 +98,27 @@ def submit_channels(
     return list(dict.fromkeys(channels))
 
 
+#: the channels a caller may name when raising a demand through the API (the web's pages)
+API_CHANNELS = ("portal", "steward", "phone", "chamber", "visit")
+
+
+def api_channel(user: Any, enterprise: Enterprise) -> str:
+    """The channel of a demand raised through the API when the caller names none.
+
+    The same rule as the web's pages: what a chamber's liaison raises for a consenting member
+    is a chamber demand (``chamber``, which is also what the liaison may read back: see
+    ``demand_scope``); anything else raised through the API is ``api``.
+    """
+    for a in assignments_of(user):
+        if (
+            a.role == Role.CHAMBER
+            and a.chamber_id is not None
+            and consenting_members(a.chamber_id).filter(enterprise_id=enterprise.pk).exists()
+        ):
+            return "chamber"
+    return "api"
+
+
 def _has_chamber_consent(enterprise: Enterprise) -> bool:
     from qinqing.outreach.models import ChamberConsent
 

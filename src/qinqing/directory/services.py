@@ -7,15 +7,20 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from qinqing.accounts.permissions import is_system_admin
 from qinqing.accounts.scopes import primary_role
+from qinqing.audit.actions import register
 from qinqing.audit.services import diff, record
-from qinqing.common.errors import NotPermitted, ServiceError
+from qinqing.common.errors import Conflict, NotPermitted, ServiceError
 from qinqing.common.masking import mask_phone
 from qinqing.common.uscc import normalize
 
-from .models import Enterprise, Region, RegionLevel
+from .models import Chamber, ChamberMembership, Enterprise, Region, RegionLevel
 from .permissions import can_edit_enterprise
+
+register("chamber.member_add", gettext_lazy("新增商会会员"))
 
 ENTERPRISE_FIELDS = (
     "uscc",
@@ -128,3 +133,63 @@ def enterprise_record_view(*, actor: Any, enterprise: Enterprise) -> None:
         return  # a firm's own people reading their own firm is not a staff access
     with transaction.atomic():
         record(actor=actor, action="enterprise.view", obj=enterprise, role=primary_role(actor))
+
+
+# --- chambers (商会) and their members: the system admin's back office -----------------------
+def _require_system_admin(actor: Any, message: str) -> None:
+    if actor is not None and not is_system_admin(actor):
+        raise NotPermitted(message)
+
+
+@transaction.atomic
+def chamber_create(*, actor: Any, name: str, region: Region) -> Chamber:
+    """A chamber of commerce in ``region``; only the system admin (as in the back office)."""
+    _require_system_admin(actor, _("只有系统管理员可以新增商会。"))
+    name = (name or "").strip()
+    if not name:
+        message = _("请填写商会名称。")
+        raise ServiceError(message, field_errors={"name": [message]})
+    if len(name) > 120:
+        message = _("商会名称不能超过120个字。")
+        raise ServiceError(message, field_errors={"name": [message]})
+    if Chamber.objects.filter(name=name).exists():
+        raise Conflict(_("商会“%(name)s”已存在。") % {"name": name})
+    chamber = Chamber.objects.create(name=name, region=region)
+    record(
+        actor=actor,
+        action="chamber.create",
+        obj=chamber,
+        role=primary_role(actor),
+        changes={"name": name, "region": region.pk},
+    )
+    return chamber
+
+
+@transaction.atomic
+def chamber_member_add(
+    *,
+    actor: Any,
+    chamber: Chamber,
+    enterprise: Enterprise,
+    position: str = "",
+    joined_on: Any = None,
+) -> ChamberMembership:
+    """Enrol a firm as a member; it acts for the firm only once the firm consents."""
+    _require_system_admin(actor, _("只有系统管理员可以登记商会会员。"))
+    position = (position or "").strip() or "会员"
+    if len(position) > 32:
+        message = _("职务不能超过32个字。")
+        raise ServiceError(message, field_errors={"position": [message]})
+    if ChamberMembership.objects.filter(chamber=chamber, enterprise=enterprise).exists():
+        raise Conflict(_("该企业已是本商会会员。"))
+    membership = ChamberMembership.objects.create(
+        chamber=chamber, enterprise=enterprise, position=position, joined_on=joined_on
+    )
+    record(
+        actor=actor,
+        action="chamber.member_add",
+        obj=chamber,
+        role=primary_role(actor),
+        changes={"enterprise": enterprise.pk, "position": position},
+    )
+    return membership

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Router, Schema, UploadedFile
 from ninja.errors import HttpError
@@ -300,10 +300,12 @@ def application_list(
 
 @router.post(
     "/applications",
-    response={200: ApplicationOut, 401: Error, 403: Error, 404: Error, 422: Error},
+    response={201: ApplicationOut, 401: Error, 403: Error, 404: Error, 422: Error},
     summary="提出容错免责申请（本人；协调员、经办人为本区域、本单位人员代为申请；监督员在调查中启动）",
 )
-def application_create(request: HttpRequest, body: ApplicationIn) -> dict[str, Any]:
+def application_create(
+    request: HttpRequest, response: HttpResponse, body: ApplicationIn
+) -> tuple[int, dict[str, Any]]:
     user = _user(request)
     applicant = user
     if body.applicant_id is not None and body.applicant_id != user.pk:
@@ -328,7 +330,8 @@ def application_create(request: HttpRequest, body: ApplicationIn) -> dict[str, A
         link_kind=body.link_kind,
         link_id=body.link_id,
     )
-    return _out(user, _visible(user, a.pk), full=True)
+    response["Location"] = f"/api/v1/exemption/applications/{a.pk}"
+    return 201, _out(user, _visible(user, a.pk), full=True)
 
 
 @router.get(

@@ -141,6 +141,7 @@ class MemberRow:
     enterprise: Enterprise
     position: str
     consent: ChamberConsent | None
+    joined_on: Any = None
 
 
 def chamber_members(chamber: Chamber) -> list[MemberRow]:
@@ -150,7 +151,12 @@ def chamber_members(chamber: Chamber) -> list[MemberRow]:
         for c in ChamberConsent.objects.filter(chamber=chamber, revoked_at__isnull=True)
     }
     return [
-        MemberRow(enterprise=m.enterprise, position=m.position, consent=active.get(m.enterprise_id))
+        MemberRow(
+            enterprise=m.enterprise,
+            position=m.position,
+            consent=active.get(m.enterprise_id),
+            joined_on=m.joined_on,
+        )
         for m in ChamberMembership.objects.filter(chamber=chamber)
         .select_related("enterprise")
         .order_by("enterprise__name")

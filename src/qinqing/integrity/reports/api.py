@@ -14,10 +14,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
 from qinqing.common.errors import NotPermitted, ServiceError
+from qinqing.common.files import file_download
 from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Region
@@ -66,6 +68,13 @@ class ReportFollowUpIn(ReceiptIn):
     pow_nonce: str
 
 
+class ReportFileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+
+
 class MessageOut(Schema):
     id: int
     author: str
@@ -73,6 +82,7 @@ class MessageOut(Schema):
     internal: bool
     body: str
     created_at: str
+    files: list[ReportFileOut] = Field(default_factory=list)
 
 
 class ReportReceiptOut(Schema):
@@ -83,6 +93,10 @@ class ReportReceiptOut(Schema):
     title: str
     body: str
     messages: list[MessageOut]
+    files: list[ReportFileOut] = Field(
+        default_factory=list,
+        description="随举报提交的证据文件；用 POST /reports/receipt/files/{file_id} 下载",
+    )
 
 
 class MisconductReportOut(Schema):
@@ -224,7 +238,12 @@ def _message(m: services.OpenedMessage) -> dict[str, Any]:
         "internal": m.internal,
         "body": m.body,
         "created_at": iso(m.created_at),
+        "files": [_file(f) for f in m.files],
     }
+
+
+def _file(f: services.OpenedFile) -> dict[str, Any]:
+    return {"id": f.id, "name": f.name, "content_type": f.content_type, "size": f.size}
 
 
 def _report(r: Report) -> dict[str, Any]:
@@ -263,8 +282,6 @@ def _supervisor(request: HttpRequest) -> Any:
 
 
 def _visible(request: HttpRequest, report_id: int) -> Report:
-    from ninja.errors import HttpError
-
     try:
         return selectors.report_detail(user=_supervisor(request), report_id=report_id)
     except Report.DoesNotExist as exc:
@@ -290,14 +307,9 @@ def challenge(request: HttpRequest, response: HttpResponse) -> Any:
     return {"challenge": c.challenge, "bits": c.bits}
 
 
-@router.post(
-    "/submit",
-    auth=None,
-    response={201: SubmittedOut, 401: Error, 403: Error, 422: Error, 429: Error},
-)
-def submit(request: HttpRequest, response: HttpResponse, body: MisconductReportIn) -> Any:
-    """File a report, anonymous unless a name is given; the receipt is returned once."""
-    _private(response)
+def _submit(
+    request: HttpRequest, body: MisconductReportIn, uploads: list[UploadedFile]
+) -> tuple[int, dict[str, str]]:
     region = Region.objects.filter(code=body.region_code).first()
     if region is None:
         raise ServiceError("找不到该区域。", field_errors={"region_code": ["找不到该区域。"]})
@@ -316,8 +328,45 @@ def submit(request: HttpRequest, response: HttpResponse, body: MisconductReportI
         accused_people=body.accused_people,
         accused_firms=body.accused_firms,
         identity=identity,
+        uploads=uploads,
     )
     return 201, {"number": report.number, "receipt": receipt}
+
+
+@router.post(
+    "/submit",
+    auth=None,
+    response={201: SubmittedOut, 401: Error, 403: Error, 422: Error, 429: Error},
+)
+def submit(request: HttpRequest, response: HttpResponse, body: MisconductReportIn) -> Any:
+    """File a report, anonymous unless a name is given; the receipt is returned once."""
+    _private(response)
+    return _submit(request, body, [])
+
+
+EVIDENCE_NOTE = (
+    "证据文件（字段名 evidence，可多个）：JPG、PNG、PDF、Word、Excel，按扩展名和文件头校验，"
+    "数量和大小有上限，照片位置和文档作者等信息自动清除；与网页相同的检查，不合格返回422"
+)
+
+
+@router.post(
+    "/submit/multipart",
+    auth=None,
+    response={201: SubmittedOut, 401: Error, 403: Error, 413: Error, 422: Error, 429: Error},
+    description=EVIDENCE_NOTE,
+)
+def submit_with_files(
+    request: HttpRequest,
+    response: HttpResponse,
+    body: Form[MisconductReportIn],
+    evidence: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Any:
+    """File a report with evidence files (multipart/form-data; the fields as ``/submit``);
+    the receipt is returned once. No ``Location``: a report is never addressable without its
+    receipt."""
+    _private(response)
+    return _submit(request, body, list(evidence or []))
 
 
 @router.post(
@@ -340,32 +389,81 @@ def receipt(request: HttpRequest, response: HttpResponse, body: ReceiptIn) -> An
         "title": opened.content.title,
         "body": opened.content.body,
         "messages": [_message(m) for m in opened.messages],
+        "files": [_file(f) for f in opened.files],
     }
 
 
-@router.post(
-    "/receipt/follow-up",
-    auth=None,
-    response={
-        200: ReportReceiptOut,
-        401: Error,
-        403: Error,
-        404: Error,
-        409: Error,
-        422: Error,
-        429: Error,
-    },
-)
-def follow_up(request: HttpRequest, response: HttpResponse, body: ReportFollowUpIn) -> Any:
-    """Add information to a report with its receipt."""
+def _follow_up(
+    request: HttpRequest, response: HttpResponse, body: ReportFollowUpIn, uploads: list[Any]
+) -> Any:
     _private(response)
     guard.before_receipt(request)
     if services.read_by_receipt(receipt=body.receipt) is None:
         guard.receipt_failed(request)
         return 404, {"detail": "回执码无效。", "code": "not_found"}
     guard.verify(body.pow_challenge, body.pow_nonce)
-    services.report_follow_up(receipt=body.receipt, body=body.body)
+    services.report_follow_up(receipt=body.receipt, body=body.body, uploads=uploads)
     return receipt(request, response, ReceiptIn(receipt=body.receipt))
+
+
+FOLLOW_UP_RESPONSES: dict[int, Any] = {
+    200: ReportReceiptOut,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    422: Error,
+    429: Error,
+}
+
+
+@router.post("/receipt/follow-up", auth=None, response=FOLLOW_UP_RESPONSES)
+def follow_up(request: HttpRequest, response: HttpResponse, body: ReportFollowUpIn) -> Any:
+    """Add information to a report with its receipt."""
+    return _follow_up(request, response, body, [])
+
+
+@router.post(
+    "/receipt/follow-up/multipart",
+    auth=None,
+    response={**FOLLOW_UP_RESPONSES, 413: Error},
+    description=EVIDENCE_NOTE,
+)
+def follow_up_with_files(
+    request: HttpRequest,
+    response: HttpResponse,
+    body: Form[ReportFollowUpIn],
+    evidence: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Any:
+    """Add information and evidence files to a report with its receipt (multipart)."""
+    return _follow_up(request, response, body, list(evidence or []))
+
+
+@router.post(
+    "/receipt/files/{file_id}",
+    auth=None,
+    response={401: Error, 404: Error, 422: Error, 429: Error},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "证据文件（原文件名）",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+def receipt_file(
+    request: HttpRequest, response: HttpResponse, file_id: int, body: ReceiptIn
+) -> Any:
+    """Download a file of one's own report with its receipt (internal files never)."""
+    guard.before_receipt(request)
+    found = services.receipt_file_open(receipt=body.receipt, file_id=file_id)
+    if found is None:
+        guard.receipt_failed(request)
+        return 404, {"detail": "回执码无效或没有该文件。", "code": "not_found"}
+    return guard.private_headers(file_download(found[2], name=found[0], content_type=found[1]))
 
 
 # --- supervisors ---------------------------------------------------------------------------
@@ -520,6 +618,29 @@ def assign(request: HttpRequest, report_id: int, body: AssignIn) -> Any:
         )
     moved = services.report_assign(
         actor=_user(request), report_id=r.pk, supervisor=target, key=_key(request, body.password)
+    )
+    return _report(moved)
+
+
+class UnassignIn(Schema):
+    supervisor_id: int
+
+
+@router.post(
+    "/{report_id}/unassign",
+    response={200: MisconductReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+)
+def unassign(request: HttpRequest, report_id: int, body: UnassignIn) -> Any:
+    """Remove an assignee (an assignee does it; the last one stays) and every copy of the
+    report's keys they held."""
+    r = _visible(request, report_id)
+    assignment = (
+        r.assignments.filter(supervisor_id=body.supervisor_id).select_related("supervisor").first()
+    )
+    if assignment is None:
+        raise HttpError(404, "该监督员不是承办人。")
+    moved = services.report_unassign(
+        actor=_user(request), report_id=r.pk, supervisor=assignment.supervisor
     )
     return _report(moved)
 

@@ -206,6 +206,17 @@ def emergency_detail(request: HttpRequest, emergency_id: int) -> dict[str, Any]:
 
 
 @router.post(
+    "/emergencies/{emergency_id}/end",
+    response={200: EmergencyOut, 401: Error, 403: Error, 404: Error, 422: Error},
+    summary="结束应急监测（家园协调员、监督员），结束日期为今天",
+)
+def emergency_end(request: HttpRequest, emergency_id: int) -> dict[str, Any]:
+    user = _user(request)
+    emergency = _emergency(user, emergency_id)
+    return _emergency_out(services.emergency_end(actor=user, emergency_id=emergency.pk))
+
+
+@router.post(
     "/emergencies/{emergency_id}/reports",
     response={200: EmergencyReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="报送本期状态（同一企业同一周期只有一份，再次报送即修改）",
