@@ -332,7 +332,7 @@ def case_close(
                 "description": "调解协议文件",
                 "content": {
                     t: {"schema": {"type": "string", "format": "binary"}}
-                    for t in sorted(mediation.AGREEMENT_TYPES)
+                    for t in sorted({k.content_type for k in mediation.AGREEMENT_KINDS.values()})
                 },
             }
         }
