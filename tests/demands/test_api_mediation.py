@@ -12,6 +12,7 @@ from qinqing.accounts.models import Role
 from qinqing.accounts.services import role_grant
 from qinqing.audit.models import AuditEntry
 from qinqing.demands.models import MediationCase
+from tests import uploads
 
 from ..factories import UserFactory
 
@@ -164,7 +165,8 @@ def test_the_mediator_records_a_session_and_closes_with_the_agreement(
     no_file = client.post(f"{url}/close", {"outcome": "agreement", "note": "达成协议"}, **mediator)
     assert no_file.status_code == 422
     assert no_file.json()["detail"] == "调解成功须上传调解协议。"
-    pdf = SimpleUploadedFile("协议.pdf", b"%PDF-1.4 agreement", content_type="application/pdf")
+    agreement = uploads.pdf()
+    pdf = SimpleUploadedFile("协议.pdf", agreement, content_type="application/pdf")
     closed = client.post(
         f"{url}/close", {"outcome": "agreement", "note": "达成协议", "agreement": pdf}, **mediator
     )
@@ -174,7 +176,7 @@ def test_the_mediator_records_a_session_and_closes_with_the_agreement(
     assert body["agreement_url"] == f"{url}/agreement"
     download = client.get(body["agreement_url"], **coordinator)
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == b"%PDF-1.4 agreement"
+    assert b"".join(download.streaming_content) == agreement
     again = client.post(
         f"{url}/sessions",
         {"held_at": held, "notes": "再谈"},
