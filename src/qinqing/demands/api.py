@@ -9,7 +9,7 @@ caller's permission (403), the case's version (409) and the input (422).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
-from qinqing.api.schemas import Error
+from qinqing.api.schemas import Error, choices_schema
 from qinqing.common.errors import NotPermitted, ServiceError
 from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
@@ -169,7 +169,7 @@ class DemandPage(Schema):
 
 
 class DemandFilters(Schema):
-    state: State | None = None
+    state: Annotated[State | None, choices_schema(State, nullable=True)] = None
     category: str = Field("", description="类别编码，如 tax")
     overdue: bool = False
     q: str = Field("", description="按编号或标题搜索")
@@ -177,7 +177,7 @@ class DemandFilters(Schema):
 
 
 class InboxFilters(Schema):
-    state: State | None = None
+    state: Annotated[State | None, choices_schema(State, nullable=True)] = None
     overdue: bool = False
     page: int = 1
 
@@ -196,7 +196,7 @@ class DemandIn(Schema):
 
 
 class DemandActionIn(Schema):
-    action: Action
+    action: Annotated[Action, choices_schema(Action)]
     version: int = Field(..., ge=1, description="客户端所见的版本号，用于乐观并发控制")
     note: str = Field("", max_length=5000)
     department_id: int | None = None

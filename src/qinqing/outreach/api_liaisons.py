@@ -11,14 +11,14 @@ the state (409) and the input (422). Times are ISO 8601 in Asia/Shanghai.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from qinqing.api.schemas import Error
+from qinqing.api.schemas import Error, choices_schema
 from qinqing.common.errors import NotPermitted, ServiceError
 from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
@@ -740,7 +740,7 @@ class LegalOut(Schema):
 
 class LegalIn(Schema):
     enterprise_id: int
-    kind: LegalRequest.Kind
+    kind: Annotated[LegalRequest.Kind, choices_schema(LegalRequest.Kind)]
     institution: LegalRequest.Institution
     department_id: int
     description: str = Field(..., max_length=5000)
@@ -894,7 +894,7 @@ class ObserverOverviewOut(Schema):
 
 class ObserverFeedbackIn(Schema):
     enterprise_id: int
-    kind: ObserverFeedback.Kind
+    kind: Annotated[ObserverFeedback.Kind, choices_schema(ObserverFeedback.Kind)]
     subject_id: int | None = Field(None, description="本企业的管家或结对干部的用户ID，可不填")
     text: str = Field(..., max_length=5000)
 
@@ -993,7 +993,9 @@ def observer_feedback_send(
 
 
 class FeedbackFilters(Schema):
-    kind: ObserverFeedback.Kind | None = None
+    kind: Annotated[
+        ObserverFeedback.Kind | None, choices_schema(ObserverFeedback.Kind, nullable=True)
+    ] = None
     page: int = 1
 
 

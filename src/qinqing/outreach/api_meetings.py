@@ -8,7 +8,7 @@ act (403), the state (409) and the input (422). Times are ISO 8601 in Asia/Shang
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from qinqing.accounts.models import User
-from qinqing.api.schemas import Error
+from qinqing.api.schemas import Error, choices_schema
 from qinqing.common.errors import ServiceError
 from qinqing.common.pagination import page_fields, paginate
 from qinqing.common.workdays import SHANGHAI
@@ -179,7 +179,7 @@ class PairingOut(Schema):
 
 
 class ContactIn(Schema):
-    kind: PairingContact.Kind
+    kind: Annotated[PairingContact.Kind, choices_schema(PairingContact.Kind)]
     contacted_on: dt.date
     note: str = Field("", max_length=10000)
 

@@ -10,14 +10,14 @@ session key (a token client): it unlocks the key for that one request only.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
-from qinqing.api.schemas import Error
+from qinqing.api.schemas import Error, choices_schema
 from qinqing.common.errors import NotPermitted, ServiceError
 from qinqing.common.files import file_download
 from qinqing.common.pagination import page_fields, paginate
@@ -138,7 +138,7 @@ class ReportDetailOut(MisconductReportOut):
 
 
 class Filters(Schema):
-    state: State | None = None
+    state: Annotated[State | None, choices_schema(State, nullable=True)] = None
     category: Category | None = None
     overdue: bool = False
     mine: bool = False
@@ -161,7 +161,7 @@ class OpenedOut(Schema):
 
 
 class ReportActionIn(Schema):
-    action: Action
+    action: Annotated[Action, choices_schema(Action)]
     version: int
     outcome: Outcome | None = None
     serious: bool = False
