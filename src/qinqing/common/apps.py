@@ -8,3 +8,6 @@ class CommonConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the deployment checks)
+        from .controlchars import install_form_guard
+
+        install_form_guard()  # every form field refuses control characters

@@ -26,6 +26,7 @@ from qinqing.common.errors import ServiceError
 from qinqing.common.files import file_download
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
+from qinqing.common.ranges import parse_date
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.directory.importexport import export_record
 from qinqing.directory.models import Enterprise
@@ -54,10 +55,7 @@ def _int(value: Any) -> int | None:
 
 
 def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
+    return parse_date(str(value or ""))
 
 
 def index(request: HttpRequest) -> HttpResponse:
