@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -213,6 +214,11 @@ def test_a_whole_number_is_accepted_exactly_when_it_fits_64_bits(number: int) ->
     assert (parse_int(str(number)) is not None) == inside
 
 
+def test_an_amount_beyond_the_money_columns_is_out_of_range() -> None:
+    assert list(out_of_range({"amount": Decimal("9999999999.99")})) == []
+    assert [loc for loc, _m, _v in out_of_range({"amount": Decimal("1e10")})] == [("amount",)]
+
+
 # --- L8: oversized and malformed bodies -----------------------------------------------------
 
 
@@ -244,7 +250,7 @@ def test_a_malformed_json_body_gets_english_on_request(
     response = client.post(
         "/api/v1/demands", "{", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **firm
     )
-    assert "JSON" in assert_error_body(response, 400)["detail"]
+    assert "not valid JSON" in assert_error_body(response, 400)["detail"]
 
 
 def test_the_openapi_document_declares_413_on_every_operation_with_a_body(
@@ -260,3 +266,17 @@ def test_the_openapi_document_declares_413_on_every_operation_with_a_body(
     assert with_body
     assert all("413" in op["responses"] for _path, _method, op in with_body)
     assert all("400" in op["responses"] for _path, _method, op in with_body)
+
+
+def test_every_operation_of_the_api_checks_ranges() -> None:
+    from qinqing.api.api import api
+
+    models = [
+        model
+        for _prefix, router in api._routers
+        for view in router.path_operations.values()
+        for operation in view.operations
+        for model in operation.models
+    ]
+    assert len(models) > 100
+    assert all(model.__dict__.get("_qinqing_ranges_checked") for model in models)

@@ -132,6 +132,36 @@ def test_every_field_of_every_form_of_the_project_refuses_control_characters() -
     assert checked > 200
 
 
+def test_every_date_and_number_field_of_every_form_refuses_values_out_of_range() -> None:
+    checked = 0
+    for cls in _form_classes():
+        for name, field in cls.base_fields.items():
+            if field.disabled:
+                continue
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                bad = ["9999-12-31", "0001-01-01"]
+            elif isinstance(field, forms.IntegerField) and field.max_value is None:
+                bad = [str(2**64)]
+            else:
+                continue
+            for value in bad:
+                with pytest.raises(forms.ValidationError) as refused:
+                    field._clean_bound_field(_Bound(value))  # type: ignore[arg-type]
+                codes = {e.code for e in refused.value.error_list}
+                assert codes & {"out_of_range", "max_value", "min_value", "max_digits"}, (cls, name)
+            checked += 1
+    assert checked > 10
+
+
+@pytest.mark.parametrize("params", [{"q": "退税\x00"}, {"state\x1b": "x"}])
+def test_a_page_filter_with_a_control_character_answers_400_not_500(
+    world: World, params: dict[str, str]
+) -> None:
+    response = client_of(world.users["coordinator"]).get("/demands/cases/", params)
+    assert response.status_code == 400
+    assert "控制字符" in response.content.decode()
+
+
 # --- H2: exports survive what is already stored ---------------------------------------------
 
 

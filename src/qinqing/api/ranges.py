@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from ninja import NinjaAPI, Router
@@ -19,6 +20,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from qinqing.common.ranges import (
     date_in_range,
     date_range_message,
+    decimal_in_range,
     int_in_range,
     int_range_message,
 )
@@ -35,6 +37,9 @@ def out_of_range(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str, Any]]:
             yield loc, date_range_message(), value
     elif isinstance(value, int):
         if not int_in_range(value):
+            yield loc, int_range_message(), value
+    elif isinstance(value, Decimal):
+        if not decimal_in_range(value):
             yield loc, int_range_message(), value
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:

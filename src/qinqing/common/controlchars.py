@@ -7,7 +7,9 @@ then fails for good, since the audit log is append-only), and they hide text on 
 
 - Web forms: ``install_form_guard()`` (run once from ``CommonConfig.ready``) makes every form
   field of every form, Django's own included, refuse such input with a field error before
-  the field is cleaned, so nothing reaches a query or a service.
+  the field is cleaned, so nothing reaches a query or a service. The same guard refuses a
+  cleaned date or whole number outside the ranges of ``qinqing.common.ranges``
+  (2000-01-01..2100-12-31, signed 64-bit), which would overflow a computation or SQLite.
 - API: the API's parser (``qinqing.api.parser``) refuses them in a JSON body, a query string
   or a form body with a 422 whose ``field_errors`` name the field.
 - Exports: ``printable()`` replaces them with U+FFFD in what is already stored.
@@ -17,13 +19,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import ranges
+
 CODE = "control_characters"
+RANGE_CODE = "out_of_range"
 MESSAGE = _("不能包含控制字符。")
 
 #: Cc without \t \n \r; the non-characters U+FFFE/U+FFFF; lone surrogates
@@ -81,10 +88,26 @@ def _data_of(bound: Any) -> Any:
 _original_clean_bound_field = forms.Field._clean_bound_field  # type: ignore[attr-defined]
 
 
+def reject_out_of_range(value: Any) -> None:
+    """A cleaned date or whole number outside the documented ranges (``common.ranges``)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, date) and not ranges.date_in_range(value):
+        raise ValidationError(ranges.date_range_message(), code=RANGE_CODE)
+    if isinstance(value, int) and not ranges.int_in_range(value):
+        raise ValidationError(ranges.int_range_message(), code=RANGE_CODE)
+    if isinstance(value, Decimal) and not ranges.decimal_in_range(value):
+        raise ValidationError(ranges.int_range_message(), code=RANGE_CODE)
+
+
 def _guarded_clean_bound_field(self: forms.Field, bf: Any) -> Any:
-    if not self.disabled:
-        reject_control(_data_of(bf))
-    return _original_clean_bound_field(self, bf)
+    if self.disabled:
+        return _original_clean_bound_field(self, bf)
+    reject_control(_data_of(bf))
+    value = _original_clean_bound_field(self, bf)
+    for item in value if isinstance(value, list | tuple) else [value]:
+        reject_out_of_range(item)
+    return value
 
 
 def install_form_guard() -> None:

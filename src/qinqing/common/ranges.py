@@ -3,7 +3,8 @@
 A date the platform can meaningfully hold lies within ``DATE_MIN``..``DATE_MAX`` (2000-01-01 to
 2100-12-31): ``0001-01-01`` or ``9999-12-31`` would only overflow a date computation (a month
 later, a day before) into a 500. A whole number fits a signed 64-bit integer, as every id and
-count in the database does; a longer one overflows SQLite.
+count in the database does; a longer one overflows SQLite. A decimal (an amount of yuan) stays
+below 10^10, as the money columns (``max_digits=12``) do; PostgreSQL would overflow.
 
 The API checks every parameter with these (``qinqing.api.ranges``); pages that read a date or
 a number from the query string use ``parse_date`` and ``parse_int``.
@@ -12,6 +13,7 @@ a number from the query string use ``parse_date`` and ``parse_int``.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -19,6 +21,8 @@ DATE_MIN = date(2000, 1, 1)
 DATE_MAX = date(2100, 12, 31)
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
+#: a decimal (money is ``max_digits=12, decimal_places=2`` throughout) stays below this
+DECIMAL_LIMIT = Decimal(10) ** 10
 
 
 def date_in_range(value: date) -> bool:
@@ -28,6 +32,10 @@ def date_in_range(value: date) -> bool:
 
 def int_in_range(value: int) -> bool:
     return INT_MIN <= value <= INT_MAX
+
+
+def decimal_in_range(value: Decimal) -> bool:
+    return value.is_finite() and abs(value) < DECIMAL_LIMIT
 
 
 def date_range_message() -> str:

@@ -33,6 +33,7 @@ from qinqing.audit.actions import register
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
+from qinqing.common.ranges import parse_int
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.importexport import export_record
@@ -153,7 +154,7 @@ def _partial(request: HttpRequest) -> bool:
 
 def _int(value: Any) -> int | None:
     value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_int(value) if value.isdigit() else None  # 64-bit, or None
 
 
 def _visible(user: Any, demand_id: int) -> Demand:

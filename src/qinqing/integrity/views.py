@@ -186,7 +186,11 @@ class FilingForm(forms.Form):
     companions = forms.CharField(label=gettext_lazy("同行人员"), max_length=500, required=False)
     payer = forms.ChoiceField(label=gettext_lazy("费用支付方"), choices=Payer.choices)
     amount = forms.DecimalField(
-        label=gettext_lazy("费用金额（元）"), min_value=0, decimal_places=2, initial=0
+        label=gettext_lazy("费用金额（元）"),
+        min_value=0,
+        max_digits=12,  # as the model: PostgreSQL would overflow
+        decimal_places=2,
+        initial=0,
     )
     headcount = forms.IntegerField(
         label=gettext_lazy("用餐或出行人数"), min_value=1, max_value=500, initial=1
@@ -215,7 +219,11 @@ class FilingForm(forms.Form):
 class GiftForm(forms.Form):
     description = forms.CharField(label=gettext_lazy("礼品"), max_length=200, required=False)
     value = forms.DecimalField(
-        label=gettext_lazy("价值（元）"), min_value=0, decimal_places=2, required=False
+        label=gettext_lazy("价值（元）"),
+        min_value=0,
+        max_digits=12,  # as the model: PostgreSQL would overflow
+        decimal_places=2,
+        required=False,
     )
     handling = forms.ChoiceField(
         label=gettext_lazy("处理方式"),

@@ -30,6 +30,7 @@ from qinqing.accounts.scopes import has_role
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
+from qinqing.common.ranges import parse_int
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.common.workdays import SHANGHAI
 from qinqing.demands.forms import category_choices
@@ -326,7 +327,7 @@ class ContactForm(forms.Form):
 # --- helpers --------------------------------------------------------------------------------
 def _int(value: Any) -> int | None:
     value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_int(value) if value.isdigit() else None  # 64-bit, or None
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
