@@ -122,3 +122,15 @@ def install_form_guard() -> None:
 
 def form_guard_installed() -> bool:
     return bool(forms.Field._clean_bound_field is _guarded_clean_bound_field)  # type: ignore[attr-defined]
+
+
+def posted_text(data: Any, name: str, default: str = "") -> str:
+    """``data.get(name, default)`` for a page that reads a text straight from ``request.POST``
+    (no form): a control character raises a ``ServiceError`` naming the field, which the
+    page shows as it shows any refusal of the service it calls."""
+    from .errors import ServiceError
+
+    value = data.get(name, default)
+    if isinstance(value, str) and has_control(value):
+        raise ServiceError(str(MESSAGE), field_errors={name: [str(MESSAGE)]})
+    return value

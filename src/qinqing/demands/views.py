@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qinqing.accounts.models import Role
 from qinqing.accounts.scopes import assignments_of, has_role, roles_of
 from qinqing.audit.actions import register
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
@@ -855,8 +856,8 @@ def act(request: HttpRequest, demand_id: int) -> HttpResponse:
     department = data.get("department")
     version = _int(request.POST.get("version"))
     # given only when retrying after a conflict of interest was found (see Blocked)
-    override_reason = str(request.POST.get("override_reason", "")).strip()[:OVERRIDE_MAX]
     try:
+        override_reason = posted_text(request.POST, "override_reason").strip()[:OVERRIDE_MAX]
         services.demand_act(
             actor=request.user,
             demand_id=demand.pk,

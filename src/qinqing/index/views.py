@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.pagination import paginate
 from qinqing.common.spreadsheet import XLSX, SafeWorkbook
@@ -417,7 +418,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             pub = services.publish(
-                actor=request.user, run_id=run.pk, note=request.POST.get("note", "")
+                actor=request.user, run_id=run.pk, note=posted_text(request.POST, "note")
             )
             return redirect("index:ranking_period", period=pub.period, level=pub.level)
         except ServiceError as error:

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qinqing.accounts.models import Role, User
 from qinqing.accounts.scopes import has_role
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
@@ -761,7 +762,7 @@ def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _visible_meeting(request.user, meeting_id)
     try:
         svc.meeting_cancel(
-            actor=request.user, meeting_id=meeting.pk, reason=request.POST.get("reason", "")
+            actor=request.user, meeting_id=meeting.pk, reason=posted_text(request.POST, "reason")
         )
     except ServiceError as exc:
         return _failed(request, meeting.pk, "cancel", None, exc)
