@@ -18,21 +18,15 @@ INVALID = {
     "content": {"application/json": {"schema": ERROR_REF}},
 }
 
-MALFORMED = {
-    "description": "请求体不是有效的 JSON，或超过大小上限",
-    "content": {"application/json": {"schema": ERROR_REF}},
-}
-
 
 def complete(document: dict[str, Any]) -> dict[str, Any]:
-    """Declare 422 on every operation that takes input, 400 on every one that takes a body."""
+    """Declare 422 on every operation that takes parameters or a body."""
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            declared = {str(code) for code in operation["responses"]}
             takes_input = bool(operation.get("parameters")) or "requestBody" in operation
-            if takes_input and "422" not in operation["responses"]:
-                operation["responses"]["422"] = INVALID
-            if "requestBody" in operation and "400" not in operation["responses"]:
-                operation["responses"]["400"] = MALFORMED
+            if takes_input and "422" not in declared:
+                operation["responses"][422] = INVALID
     return document

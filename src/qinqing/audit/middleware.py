@@ -5,11 +5,13 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from qinqing.common.logs import is_valid_request_id
+
 from .context import RequestContext, current
 
 
 def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+    return (request.META.get("REMOTE_ADDR", "") or "")[:64]
 
 
 class RequestContextMiddleware:
@@ -17,7 +19,9 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        # RequestIdMiddleware has already checked the header; check again in case it is absent
+        given = request.headers.get("X-Request-Id") or ""
+        request_id = given if is_valid_request_id(given) else uuid.uuid4().hex
         token = current.set(RequestContext(client_ip=client_ip(request), request_id=request_id))
         try:
             response = self.get_response(request)

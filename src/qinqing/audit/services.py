@@ -12,6 +12,8 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from qinqing.common.controlchars import printable
+
 from .actions import ACTIONS
 from .context import current
 from .models import GENESIS_HASH, AuditEntry, ChainHead
@@ -33,18 +35,30 @@ HASHED_FIELDS = (
 )
 
 
+#: the longest text kept from one value of ``changes`` (a header, a name typed at login …)
+MAX_TEXT = 4000
+
+
+def _text(value: str, limit: int) -> str:
+    """Text fit for the log: no control character (PostgreSQL refuses a NUL in JSON and
+    text), no longer than ``limit``."""
+    return printable(value)[:limit]
+
+
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or isinstance(value, bool | int):
         return value
+    if isinstance(value, str):
+        return _text(value, MAX_TEXT)
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {_text(str(k), 200): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
         return [_jsonable(v) for v in value]
     if isinstance(value, models.Model):
         return value.pk
-    return str(value)
+    return _text(str(value), MAX_TEXT)
 
 
 def canonical(fields: dict[str, Any]) -> bytes:
@@ -86,15 +100,16 @@ def record(
             "seq": head.seq + 1,
             "occurred_at": timezone.now(),
             "actor_id": actor_pk,
-            "actor_name": str(actor)[:150] if actor_pk else "",
+            "actor_name": _text(str(actor), 150) if actor_pk else "",
             "actor_role": role,
             "action": action,
             "object_type": object_type,
-            "object_id": str(object_id or ""),
-            "object_label": object_label[:200],
+            "object_id": _text(str(object_id or ""), 64),
+            "object_label": _text(object_label, 200),
             "changes": _jsonable(changes or {}),
-            "client_ip": ctx.client_ip if with_client else "",
-            "request_id": ctx.request_id,
+            "client_ip": _text(ctx.client_ip, 64) if with_client else "",
+            # an anonymous step keeps no handle a client could correlate it by
+            "request_id": ctx.request_id[:64] if with_client else "",
             "prev_hash": head.hash,
         }
         digest = entry_hash(fields)

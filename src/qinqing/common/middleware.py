@@ -126,3 +126,27 @@ class RequestMetricsMiddleware:
             },
         )
         return response
+
+
+class ControlCharacterQueryMiddleware:
+    """A page's query string (``?q=…``) with a control character is answered 400.
+
+    Forms refuse such input with a field error (``qinqing.common.controlchars``) and the API
+    with a 422; this covers the filters that pages read from the query string themselves
+    (PostgreSQL refuses a NUL in a query and would answer 500). A link never carries one."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        from django.shortcuts import render
+
+        from .controlchars import has_control
+
+        if not request.path.startswith("/api/") and any(
+            has_control(key) or has_control(value)
+            for key, values in request.GET.lists()
+            for value in values
+        ):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)

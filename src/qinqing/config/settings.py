@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qinqing.audit.middleware.RequestContextMiddleware",
+    # a page's query string with a control character: 400 (forms and the API check their own)
+    "qinqing.common.middleware.ControlCharacterQueryMiddleware",
 ]
 
 ROOT_URLCONF = "qinqing.config.urls"

@@ -64,6 +64,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from qinqing.accounts.selectors import user_for_token
 from qinqing.common.errors import NotPermitted, ServiceError
+from qinqing.common.ranges import date_in_range, date_range_message
 from qinqing.common.uscc import normalize, uscc_error
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import RegionLevel
@@ -279,6 +280,8 @@ def _moment(value: str | None, name: str) -> datetime | None:
         raise Open311Error(
             400, _("%(name)s 须为 ISO 8601 时间，如 2026-01-01T00:00:00+08:00。") % {"name": name}
         ) from None
+    if not date_in_range(moment):
+        raise Open311Error(400, date_range_message())
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment

@@ -6,9 +6,8 @@ The public page and its export carry no personal data: counts per district, depa
 
 from __future__ import annotations
 
-import io
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,7 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
+
+from qinqing.common.spreadsheet import SafeWorkbook, file_response
 
 from . import charts
 from .mediation import mediation_counts
@@ -32,8 +32,6 @@ from .statistics import (
     period_choices,
     public_region_groups,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _monthly_chart(report: Report) -> Any:
@@ -171,8 +169,8 @@ def _values(f: Figures) -> list[Any]:
 
 def report_workbook(report: Report, *, scope_label: str) -> bytes:
     """The tables of a report, one sheet each, with Chinese headers."""
-    workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet(_("总体"))
+    workbook = SafeWorkbook()  # labels that look like formulas stay text
+    summary = workbook.sheet(_("总体"))
     summary.append([_("统计期间"), report.period.label])
     summary.append([_("起止日期（北京时间）"), f"{report.period.first} — {report.period.last}"])
     summary.append([_("统计范围"), scope_label])
@@ -183,12 +181,12 @@ def report_workbook(report: Report, *, scope_label: str) -> bytes:
     summary.append([report.total.label, *_values(report.total)])
 
     if report.regions:
-        sheet = workbook.create_sheet(_("按区域"))
+        sheet = workbook.sheet(_("按区域"))
         sheet.append([_("区域"), *_columns()])
         for f in report.regions:
             sheet.append([f.label, *_values(f)])
 
-    sheet = workbook.create_sheet(_("按部门"))
+    sheet = workbook.sheet(_("按部门"))
     sheet.append([_("排名"), _("部门"), *_columns()])
     for f in report.departments:
         if f.rank is not None:
@@ -199,31 +197,27 @@ def report_workbook(report: Report, *, scope_label: str) -> bytes:
             rank = _("样本不足")
         sheet.append([rank, f.label, *_values(f)])
 
-    sheet = workbook.create_sheet(_("按类别"))
+    sheet = workbook.sheet(_("按类别"))
     sheet.append([_("类别"), *_columns()])
     for f in report.categories:
         sheet.append([f.label, *_values(f)])
 
-    sheet = workbook.create_sheet(_("按月"))
+    sheet = workbook.sheet(_("按月"))
     sheet.append([_("月份"), _("收件数"), _("按期办结")])
     for m in report.months:
         sheet.append([f"{m.first:%Y-%m}", m.received, m.resolved_on_time])
 
     if report.overdue:
-        sheet = workbook.create_sheet(_("逾期未办"))
+        sheet = workbook.sheet(_("逾期未办"))
         sheet.append([_("部门"), _("逾期未受理"), _("逾期未办结")])
         for row in report.overdue:
             sheet.append([row.label, row.overdue_accept, row.overdue_resolve])
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook.save()
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return file_response(content, filename)
 
 
 @require_GET

@@ -30,9 +30,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qinqing.accounts.models import Role
 from qinqing.accounts.scopes import assignments_of, has_role, roles_of
 from qinqing.audit.actions import register
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
+from qinqing.common.ranges import parse_int
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.importexport import export_record
@@ -154,7 +156,7 @@ def _partial(request: HttpRequest) -> bool:
 
 def _int(value: Any) -> int | None:
     value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_int(value) if value.isdigit() else None  # 64-bit, or None
 
 
 def _visible(user: Any, demand_id: int) -> Demand:
@@ -855,8 +857,8 @@ def act(request: HttpRequest, demand_id: int) -> HttpResponse:
     department = data.get("department")
     version = _int(request.POST.get("version"))
     # given only when retrying after a conflict of interest was found (see Blocked)
-    override_reason = str(request.POST.get("override_reason", "")).strip()[:OVERRIDE_MAX]
     try:
+        override_reason = posted_text(request.POST, "override_reason").strip()[:OVERRIDE_MAX]
         services.demand_act(
             actor=request.user,
             demand_id=demand.pk,

@@ -115,7 +115,6 @@ ON_EXISTING_SKIP = "skip"
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 #: spreadsheet programs run a cell that begins with one of these as a formula
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FAILED_ROWS_IN_AUDIT = 100
 
 
@@ -801,13 +800,6 @@ def _person_apply(
 # --- export --------------------------------------------------------------------------------
 
 
-def export_safe(value: Any) -> Any:
-    """A cell a spreadsheet program will show as text, never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 @dataclass
 class ExportTable:
     """Rows to write; ``count`` is known once ``rows`` has been consumed."""
@@ -819,7 +811,7 @@ class ExportTable:
     def rows(self) -> Iterator[list[Any]]:
         for row in self.source:
             self.count += 1
-            yield [export_safe(v) for v in row]
+            yield list(row)  # the spreadsheet helper keeps formulas and control characters out
 
 
 def enterprise_export_table(

@@ -9,8 +9,6 @@ values small samples are shrunk towards and missing cells are imputed from.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from qinqing.common import spreadsheet
 from qinqing.directory.models import Region, RegionLevel
 
 from . import engine, sources
@@ -644,12 +643,8 @@ def indicator_rows(snap: dict[str, Any]) -> list[list[Any]]:
 
 
 def csv_text(columns: list[str], rows: list[list[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_fmt(v) for v in row])
-    return buffer.getvalue()
+    """Through the shared helper: a name that looks like a formula stays text."""
+    return spreadsheet.csv_text(columns, rows, fmt=_fmt, lineterminator="\n")
 
 
 def write_files(snap: dict[str, Any], directory: Any) -> list[Any]:

@@ -7,7 +7,6 @@ the platform's data changes after publishing.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -18,17 +17,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from openpyxl import Workbook
 
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.pagination import paginate
+from qinqing.common.spreadsheet import XLSX, SafeWorkbook
 
 from . import charts, compute, selectors, services
 from .method import load, localised
 from .models import Level, Publication
 from .permissions import can_preview, can_publish
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def period_label(period: str, partial: bool = False) -> str:
@@ -300,15 +298,10 @@ def download(request: HttpRequest, period: str, level: str, name: str) -> HttpRe
     return response
 
 
-def safe_cell(value: str) -> str:
-    """Text that a spreadsheet would take for a formula is kept as text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def workbook(pub: Publication) -> bytes:
     snap = pub.snapshot
-    book = Workbook(write_only=True)
-    about = book.create_sheet(_("说明"))
+    book = SafeWorkbook()  # a name that looks like a formula stays text
+    about = book.sheet(_("说明"))
     for label, value in (
         (_("指数"), "亲清健康指数"),
         (_("期间"), period_label(pub.period, pub.partial)),
@@ -324,18 +317,18 @@ def workbook(pub: Publication) -> bytes:
             "、".join(s["name"] for s in snap["sources"].values() if not s["available"]),
         ),
     ):
-        about.append([label, safe_cell(value) if isinstance(value, str) else value])
+        about.append([label, value])
     for title, columns, rows in (
         (_("结果"), compute.RESULT_COLUMNS, compute.result_rows(snap)),
         (_("指标"), compute.INDICATOR_COLUMNS, compute.indicator_rows(snap)),
     ):
-        sheet = book.create_sheet(title)
+        sheet = book.sheet(title)
         sheet.append(columns)
         for row in rows:
-            sheet.append([safe_cell(v) if isinstance(v, str) else v for v in row])
+            sheet.append(row)
     be = snap.get("business_environment") or {}
     if be.get("available"):
-        sheet = book.create_sheet(_("营商环境"))
+        sheet = book.sheet(_("营商环境"))
         dims = [d.code for d in load(pub.method).be_dimensions]
         sheet.append(
             [
@@ -361,9 +354,7 @@ def workbook(pub: Publication) -> bytes:
                     *[r["dimensions"][d][k] for d in dims for k in ("score", "low", "high", "n")],
                 ]
             )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.save()
 
 
 @require_GET
@@ -427,7 +418,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             pub = services.publish(
-                actor=request.user, run_id=run.pk, note=request.POST.get("note", "")
+                actor=request.user, run_id=run.pk, note=posted_text(request.POST, "note")
             )
             return redirect("index:ranking_period", period=pub.period, level=pub.level)
         except ServiceError as error:

@@ -26,6 +26,7 @@ from qinqing.common.errors import ServiceError
 from qinqing.common.files import file_download
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
+from qinqing.common.ranges import parse_date
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.directory.importexport import export_record
 from qinqing.directory.models import Enterprise
@@ -54,10 +55,7 @@ def _int(value: Any) -> int | None:
 
 
 def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
+    return parse_date(str(value or ""))
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -188,7 +186,11 @@ class FilingForm(forms.Form):
     companions = forms.CharField(label=gettext_lazy("同行人员"), max_length=500, required=False)
     payer = forms.ChoiceField(label=gettext_lazy("费用支付方"), choices=Payer.choices)
     amount = forms.DecimalField(
-        label=gettext_lazy("费用金额（元）"), min_value=0, decimal_places=2, initial=0
+        label=gettext_lazy("费用金额（元）"),
+        min_value=0,
+        max_digits=12,  # as the model: PostgreSQL would overflow
+        decimal_places=2,
+        initial=0,
     )
     headcount = forms.IntegerField(
         label=gettext_lazy("用餐或出行人数"), min_value=1, max_value=500, initial=1
@@ -217,7 +219,11 @@ class FilingForm(forms.Form):
 class GiftForm(forms.Form):
     description = forms.CharField(label=gettext_lazy("礼品"), max_length=200, required=False)
     value = forms.DecimalField(
-        label=gettext_lazy("价值（元）"), min_value=0, decimal_places=2, required=False
+        label=gettext_lazy("价值（元）"),
+        min_value=0,
+        max_digits=12,  # as the model: PostgreSQL would overflow
+        decimal_places=2,
+        required=False,
     )
     handling = forms.ChoiceField(
         label=gettext_lazy("处理方式"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.files import file_download
 from qinqing.common.forms import apply_service_error
@@ -194,11 +195,12 @@ def publish(request: HttpRequest, notice_id: int) -> HttpResponseBase:
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, notice_id: int) -> HttpResponseBase:
-    reason = request.POST.get("reason", "")
     return _act(
         request,
         notice_id,
-        lambda n: services.notice_withdraw(actor=request.user, notice_id=n.pk, reason=reason),
+        lambda n: services.notice_withdraw(
+            actor=request.user, notice_id=n.pk, reason=posted_text(request.POST, "reason")
+        ),
         _("通知已撤回。"),
     )
 
@@ -292,10 +294,12 @@ def receipts(request: HttpRequest, notice_id: int) -> HttpResponse:
 def explain(request: HttpRequest, notice_id: int, enterprise_id: int) -> HttpResponseBase:
     notice = _notice(request, notice_id)
     form = ExplainForm(request.POST)
-    note = request.POST.get("note", "")
     try:
         services.receipt_explain(
-            actor=request.user, notice_id=notice.pk, enterprise_id=enterprise_id, note=note
+            actor=request.user,
+            notice_id=notice.pk,
+            enterprise_id=enterprise_id,
+            note=posted_text(request.POST, "note"),
         )
     except ServiceError as exc:
         apply_service_error(form, exc)

@@ -25,6 +25,7 @@ from qinqing.accounts.scopes import has_role
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
+from qinqing.common.ranges import parse_int
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.directory.models import Chamber, Department, Enterprise, IndustrySection, Region
 
@@ -45,7 +46,7 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 def _int(value: Any) -> int | None:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return parse_int(text) if text.isdigit() else None  # 64-bit, or None
 
 
 def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:

@@ -27,9 +27,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qinqing.accounts.models import Role, User
 from qinqing.accounts.scopes import has_role
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
+from qinqing.common.ranges import parse_int
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.common.workdays import SHANGHAI
 from qinqing.demands.forms import category_choices
@@ -326,7 +328,7 @@ class ContactForm(forms.Form):
 # --- helpers --------------------------------------------------------------------------------
 def _int(value: Any) -> int | None:
     value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_int(value) if value.isdigit() else None  # 64-bit, or None
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -760,7 +762,7 @@ def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _visible_meeting(request.user, meeting_id)
     try:
         svc.meeting_cancel(
-            actor=request.user, meeting_id=meeting.pk, reason=request.POST.get("reason", "")
+            actor=request.user, meeting_id=meeting.pk, reason=posted_text(request.POST, "reason")
         )
     except ServiceError as exc:
         return _failed(request, meeting.pk, "cancel", None, exc)

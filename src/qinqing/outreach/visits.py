@@ -90,6 +90,7 @@ from qinqing.common.files import (
     inspect,
     together,
 )
+from qinqing.common.ranges import date_in_range
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Enterprise, Region, RegionLevel
 
@@ -164,9 +165,11 @@ def parse_month(text: str | None) -> date | None:
         year, month = text.split("-")
         if len(year) != 4 or not 1 <= len(month) <= 2:
             return None
-        return date(int(year), int(month), 1)
+        month_start = date(int(year), int(month), 1)
     except ValueError:
         return None
+    # 0001-01 or 9999-12 would overflow the months before or after it
+    return month_start if date_in_range(month_start) else None
 
 
 def month_label(month: date) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
@@ -255,7 +256,7 @@ def comment(request: HttpRequest, draft_id: int) -> HttpResponseBase:
             actor=request.user,
             draft_id=draft.pk,
             clause_id=clause_id,
-            body=request.POST.get("body", ""),
+            body=posted_text(request.POST, "body"),
         ),
         _("意见已提交，起草单位答复后将随定稿公布。"),
     )
@@ -277,8 +278,8 @@ def answer(request: HttpRequest, draft_id: int, comment_id: int) -> HttpResponse
         lambda: services.comment_answer(
             actor=request.user,
             comment_id=item.pk,
-            answer=request.POST.get("answer", ""),
-            reason=request.POST.get("reason", ""),
+            answer=posted_text(request.POST, "answer"),
+            reason=posted_text(request.POST, "reason"),
         ),
         _("已答复。"),
     )
@@ -306,8 +307,8 @@ def finalize(request: HttpRequest, draft_id: int) -> HttpResponseBase:
         lambda: services.draft_finalize(
             actor=request.user,
             draft_id=draft.pk,
-            text=request.POST.get("text", ""),
-            note=request.POST.get("note", ""),
+            text=posted_text(request.POST, "text"),
+            note=posted_text(request.POST, "note"),
         ),
         _("定稿已公布。"),
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
@@ -300,7 +301,7 @@ def candidate_decide(request: HttpRequest, candidate_id: int) -> HttpResponse:
             actor=request.user,
             candidate_id=candidate.pk,
             confirm=confirm,
-            note=request.POST.get("note", ""),
+            note=posted_text(request.POST, "note"),
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

@@ -8,6 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -419,7 +420,11 @@ def act(request: HttpRequest, report_id: int) -> HttpResponse:
     except ValueError as exc:
         raise Http404 from exc
     except ServiceError as exc:
-        return _failed(request, report, exc, "conclude", form)
+        if action == Action.CONCLUDE:
+            return _failed(request, report, exc, "conclude", form)
+        # the other actions have no form to carry the message: it goes on top of the page
+        messages.error(request, exc.message)
+        return _detail(request, _report(request, report.pk), status=exc.status)
     return _after(request, report, _("已处理。"))
 
 

@@ -24,6 +24,7 @@ from qinqing.audit.services import record
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
+from qinqing.common.ranges import parse_date
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.directory.models import Enterprise, Region
 from qinqing.directory.selectors import region_ancestors
@@ -51,9 +52,8 @@ def _emergency(user: Any, emergency_id: int) -> Emergency:
 
 def _period(request: HttpRequest, emergency: Emergency) -> date:
     text = request.GET.get("period", "")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
+    day = parse_date(text)
+    if day is None:
         return services.current_period(emergency)
     return services.period_of(emergency, day)
 

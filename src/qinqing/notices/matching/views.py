@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qinqing.audit.services import record
+from qinqing.common.controlchars import posted_text
 from qinqing.common.errors import ServiceError
 from qinqing.common.forms import apply_service_error
 from qinqing.common.pagination import paginate
@@ -201,7 +202,7 @@ def propose(request: HttpRequest, listing_id: int) -> HttpResponse:
             offer=offer,
             request=wanted,
             quantity=form.cleaned_data["quantity"],
-            reason=request.POST.get("reason", "")[:200],
+            reason=posted_text(request.POST, "reason")[:200],
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
