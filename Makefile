@@ -7,7 +7,7 @@ DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QINQING_HOME := $(CURDIR)
 
-.PHONY: demo test install install-dev system-deps messages lint serve clean prod-smoke
+.PHONY: demo test install install-dev system-deps messages lint serve clean prod-smoke fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ lint: install-dev
 # (deploy/prod_smoke.py; about 4 minutes).
 prod-smoke: install install-dev
 	$(BIN)/python deploy/prod_smoke.py
+
+# The long API fuzzing run (docs/api.md): schemathesis over every operation as every role,
+# with the suite's checks; prints how many calls were made (about 10 minutes).
+fuzz: install-dev messages
+	mkdir -p var
+	QINQING_FUZZ_EXAMPLES=$${QINQING_FUZZ_EXAMPLES:-3} QINQING_FUZZ_ROLES=all \
+	  $(BIN)/pytest -q -p no:randomly tests/api/test_fuzz.py
+	@cat var/fuzz-last.txt
 
 clean:
 	rm -rf $(VENV) var

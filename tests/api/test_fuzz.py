@@ -9,6 +9,9 @@ suite run (two examples per operation and role); ``make fuzz`` runs the long ver
 from __future__ import annotations
 
 import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,18 +36,34 @@ CHECKS = [
     response_schema_conformance,
 ]
 EXAMPLES = int(os.environ.get("QINQING_FUZZ_EXAMPLES", "2"))
-ROLES = ("enterprise", "handler")
+#: the suite's two roles; ``make fuzz`` sets QINQING_FUZZ_ROLES=all (every role of the world)
+ROLES = os.environ.get("QINQING_FUZZ_ROLES", "enterprise,handler")
+#: where ``make fuzz`` reads how many calls were made
+REPORT = Path(os.environ.get("QINQING_HOME", ".")) / "var" / "fuzz-last.txt"
+CALLS: Counter[str] = Counter()
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = WSGIHandler()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _count_calls() -> Iterator[None]:
+    yield
+    if CALLS:
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
+        REPORT.write_text(
+            f"fuzz: {sum(CALLS.values())} calls over {len(CALLS)} operations, "
+            f"roles {ROLES}, {EXAMPLES} examples each\n"
+        )
 
 
 @pytest.fixture
 def tokens(world: Any, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
     # a wrong receipt is answered slowly on purpose; the fuzzer sends thousands
     monkeypatch.setattr(guard, "sleep", lambda seconds: None)
+    roles = sorted(world.users) if ROLES == "all" else ROLES.split(",")
     headers = []
-    for role in ROLES:
+    for role in roles:
         _token, raw = token_issue(user=world.users[role], name="fuzz")
         headers.append({"Authorization": f"Bearer {raw}"})
     return headers
@@ -61,3 +80,4 @@ def tokens(world: Any, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
 def test_no_operation_answers_outside_its_contract(case: Any, tokens: list[dict[str, str]]) -> None:
     for headers in tokens:
         case.call_and_validate(headers=headers, checks=CHECKS)
+        CALLS[case.operation.label] += 1

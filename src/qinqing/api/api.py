@@ -118,8 +118,25 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     messages = {403: _("您没有执行此操作的权限。"), 404: _("未找到或无权查看。")}
     detail = messages.get(exc.status_code, str(exc))
     return api.create_response(
-        request, {"detail": detail, "code": str(exc.status_code)}, status=exc.status_code
+        request,
+        {"detail": detail, "code": HTTP_CODES.get(exc.status_code, "error")},
+        status=exc.status_code,
     )
+
+
+#: the error body's ``code`` for an HTTP status raised without a service error
+HTTP_CODES = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many",
+}
 
 
 def _register() -> None:

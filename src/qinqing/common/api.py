@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 
 from qinqing.accounts.permissions import is_system_admin
 from qinqing.api.schemas import Error
-from qinqing.common.pagination import page_fields, page_fields_next, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.common.workdays import SHANGHAI
 
 from . import selectors, services
@@ -70,6 +70,7 @@ class HolidayNoticePage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[HolidayNoticeOut]
 
 
@@ -144,7 +145,7 @@ def _detail(notice: HolidayNotice) -> dict[str, Any]:
 def notice_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     _admin(request)
     current = paginate(selectors.holiday_notices(), page, PER_PAGE)
-    return {**page_fields(current), "items": [_out(n) for n in current.object_list]}
+    return {**page_fields_next(current, request), "items": [_out(n) for n in current.object_list]}
 
 
 @router.post(

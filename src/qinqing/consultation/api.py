@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
 from qinqing.common.errors import NotPermitted
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.common.spreadsheet import xlsx_response
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.targeting import AudienceIn, audience_summary
@@ -127,6 +127,7 @@ class SurveyPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[SurveyRow]
 
 
@@ -260,7 +261,7 @@ def _summary(s: Any) -> dict[str, Any]:
 def survey_list(request: HttpRequest, status: str = "", page: int = 1) -> dict[str, Any]:
     current = paginate(selectors.survey_list(user=_user(request), status=status), page, PER_PAGE)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [
             {
                 "id": s.pk,

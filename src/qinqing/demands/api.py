@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy as _l
 from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
+from qinqing.api import concurrency
 from qinqing.api.schemas import Error, choices_schema
 from qinqing.common.errors import NotPermitted, ServiceError
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.selectors import enterprises_visible_to
 
@@ -165,6 +166,7 @@ class DemandPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[DemandOut]
 
 
@@ -377,11 +379,11 @@ def _detail(user: Any, d: Demand) -> dict[str, Any]:
     }
 
 
-def _page(qs: QuerySet[Demand], page: int) -> dict[str, Any]:
+def _page(request: HttpRequest, qs: QuerySet[Demand], page: int) -> dict[str, Any]:
     current = paginate(qs, page, PER_PAGE)
     now = timezone.now()
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [_demand(d, now) for d in current.object_list],
     }
 
@@ -415,7 +417,7 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> dict[str, Any]:
         state=filters.state.value if filters.state else "",
         overdue=filters.overdue,
     ).select_related("department")
-    return _page(qs, filters.page)
+    return _page(request, qs, filters.page)
 
 
 @router.get(
@@ -428,7 +430,7 @@ def board(
     column: Literal["unassigned", "returned", "overdue", "disputed", "extensions"],
     page: int = 1,
 ) -> dict[str, Any]:
-    return _page(selectors.dispatch_board(user=_user(request), column=column), page)
+    return _page(request, selectors.dispatch_board(user=_user(request), column=column), page)
 
 
 @router.get(
@@ -447,7 +449,7 @@ def demand_list(request: HttpRequest, filters: Query[DemandFilters]) -> dict[str
     q = filters.q.strip()
     if q:
         qs = qs.filter(Q(number__iexact=q) | Q(title__icontains=q))
-    return _page(qs.order_by("-submitted_at", "-pk"), filters.page)
+    return _page(request, qs.order_by("-submitted_at", "-pk"), filters.page)
 
 
 @router.get(
@@ -455,10 +457,11 @@ def demand_list(request: HttpRequest, filters: Query[DemandFilters]) -> dict[str
     response={200: DemandDetailOut, 401: Error, 404: Error},
     summary="诉求详情：时限、承办部门、当前可执行的操作和办理记录（企业看不到内部备注）",
 )
-def demand_get(request: HttpRequest, demand_id: int) -> dict[str, Any]:
+def demand_get(request: HttpRequest, response: HttpResponse, demand_id: int) -> dict[str, Any]:
     user = _user(request)
     demand = _visible(user, demand_id)
     services.demand_record_view(actor=user, demand=demand)
+    concurrency.tag(response, demand.version)
     return _detail(user, demand)
 
 
@@ -505,14 +508,26 @@ def demand_create(
 
 @router.post(
     "/{demand_id}/actions",
-    response={200: DemandDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-    summary="办理操作（派单、受理、答复、评价等），须带上所见的版本号；版本过期返回409；"
+    response={
+        200: DemandDetailOut,
+        401: Error,
+        403: Error,
+        404: Error,
+        409: Error,
+        412: Error,
+        422: Error,
+    },
+    summary="办理操作（派单、受理、答复、评价等），须带上所见的版本号；版本过期返回409"
+    "（或带 If-Match 头时返回412）；"
     "办理人与企业存在利益冲突时返回409（field_errors 给出关系路径和预警编号），"
     "附 override_reason 可说明理由后继续",
 )
-def demand_action(request: HttpRequest, demand_id: int, body: DemandActionIn) -> dict[str, Any]:
+def demand_action(
+    request: HttpRequest, response: HttpResponse, demand_id: int, body: DemandActionIn
+) -> dict[str, Any]:
     user = _user(request)
     demand = _visible(user, demand_id)
+    concurrency.check_if_match(request, demand.version)
     moved = services.demand_act(
         actor=user,
         demand_id=demand.pk,
@@ -524,6 +539,7 @@ def demand_action(request: HttpRequest, demand_id: int, body: DemandActionIn) ->
         rating=body.rating,
         override_reason=body.override_reason,
     )
+    concurrency.tag(response, moved.version)
     return _detail(user, moved)
 
 

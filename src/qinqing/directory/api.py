@@ -60,6 +60,7 @@ class Page(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
 
 
 class RegionPage(Page):
@@ -111,12 +112,12 @@ def _enterprise(e: Enterprise) -> dict[str, Any]:
     }
 
 
-def _page(qs: Any, page: int, per_page: int, convert: Any) -> dict[str, Any]:
-    from qinqing.common.pagination import page_fields, paginate
+def _page(request: HttpRequest, qs: Any, page: int, per_page: int, convert: Any) -> dict[str, Any]:
+    from qinqing.common.pagination import page_fields_next, paginate
 
     current = paginate(qs, page, per_page)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [convert(x) for x in current.object_list],
     }
 
@@ -132,7 +133,7 @@ def regions(
         qs = qs.filter(parent_id=parent_id)
     if level is not None:
         qs = qs.filter(level=level)
-    return _page(qs, page, 100, _region)
+    return _page(request, qs, page, 100, _region)
 
 
 @router.get("/regions/{region_id}", response={200: RegionOut, 401: Error, 404: Error})
@@ -161,7 +162,7 @@ def enterprises(request: HttpRequest, filters: Query[EnterpriseFilters]) -> dict
         industry=filters.industry.value if filters.industry else "",
         size=filters.size,
     )
-    return _page(qs, filters.page, 20, _enterprise)
+    return _page(request, qs, filters.page, 20, _enterprise)
 
 
 @router.get(
@@ -184,6 +185,7 @@ def departments(
     region_obj = selectors.regions_all().filter(pk=region_id).first() if region_id else None
     qs = selectors.departments_visible_to(request.auth, region=region_obj)  # type: ignore[attr-defined]
     return _page(
+        request,
         qs,
         page,
         50,

@@ -16,8 +16,9 @@ from ninja import File, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
 from qinqing.accounts.models import User
+from qinqing.api import concurrency
 from qinqing.api.schemas import Error
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Enterprise
 
@@ -115,6 +116,7 @@ class ApplicationPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[ApplicationOut]
 
 
@@ -171,6 +173,7 @@ class CasePage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[CaseOut]
 
 
@@ -295,7 +298,10 @@ def application_list(
         raise services.ServiceError("结果无效。", field_errors={"outcome": ["结果无效。"]})
     qs = selectors.application_list(user=user, state=state, outcome=outcome, q=q, overdue=overdue)
     current = paginate(qs, page, PER_PAGE)
-    return {**page_fields(current), "items": [_out(user, a) for a in current.object_list]}
+    return {
+        **page_fields_next(current, request),
+        "items": [_out(user, a) for a in current.object_list],
+    }
 
 
 @router.post(
@@ -339,9 +345,13 @@ def application_create(
     response={200: ApplicationOut, 401: Error, 404: Error},
     summary="一件申请：内容、期限、决定、证据；监督员另见审查意见",
 )
-def application_get(request: HttpRequest, application_id: int) -> dict[str, Any]:
+def application_get(
+    request: HttpRequest, response: HttpResponse, application_id: int
+) -> dict[str, Any]:
     user = _user(request)
-    return _out(user, _visible(user, application_id), full=True)
+    application = _visible(user, application_id)
+    concurrency.tag(response, application.version)
+    return _out(user, application, full=True)
 
 
 @router.post(
@@ -387,14 +397,24 @@ def application_checks(request: HttpRequest, application_id: int) -> list[dict[s
 
 @router.post(
     "/applications/{application_id}/actions",
-    response={200: ApplicationOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
-    summary="流转：accept（可指定审查人）、refuse、withdraw、assess、return、sign_off、appeal、review",
+    response={
+        200: ApplicationOut,
+        401: Error,
+        403: Error,
+        404: Error,
+        409: Error,
+        412: Error,
+        422: Error,
+    },
+    summary="流转（带 If-Match 头时版本过期返回412）："
+    "accept（可指定审查人）、refuse、withdraw、assess、return、sign_off、appeal、review",
 )
 def application_act(
-    request: HttpRequest, application_id: int, body: ExemptionActionIn
+    request: HttpRequest, response: HttpResponse, application_id: int, body: ExemptionActionIn
 ) -> dict[str, Any]:
     user = _user(request)
     a = _visible(user, application_id)
+    concurrency.check_if_match(request, a.version)
     common = {"actor": user, "application_id": a.pk, "version": body.version}
     if body.action == Action.ACCEPT:
         assessor = None
@@ -428,7 +448,9 @@ def application_act(
     else:
         message = "未知的操作。"
         raise services.ServiceError(message, field_errors={"action": [message]})
-    return _out(user, _visible(user, a.pk), full=True)
+    moved = _visible(user, a.pk)
+    concurrency.tag(response, moved.version)
+    return _out(user, moved, full=True)
 
 
 def _case(c: Case) -> dict[str, Any]:
@@ -484,7 +506,7 @@ def case_list(
         raise HttpError(403, "forbidden")
     qs = selectors.cases_published(user=user, q=q, outcome=outcome, distinction=distinction)
     current = paginate(qs, page, PER_PAGE)
-    return {**page_fields(current), "items": [_case(c) for c in current.object_list]}
+    return {**page_fields_next(current, request), "items": [_case(c) for c in current.object_list]}
 
 
 @router.get(

@@ -16,7 +16,7 @@ from ninja import Field, File, Form, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.directory.models import Enterprise
 
 from . import permissions, selectors, services
@@ -119,6 +119,7 @@ class FilingPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[FilingOut]
 
 
@@ -152,6 +153,7 @@ class MissingPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[MissingOut]
 
 
@@ -165,6 +167,7 @@ class GiftPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[GiftRegisterOut]
 
 
@@ -219,6 +222,7 @@ class CleanPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[CleanPublicOut]
 
 
@@ -392,7 +396,10 @@ def filing_list(
         status=status,
     ).prefetch_related("gifts")
     current = paginate(qs, page, PER_PAGE)
-    return {**page_fields(current), "items": [_filing(f) for f in current.object_list]}
+    return {
+        **page_fields_next(current, request),
+        "items": [_filing(f) for f in current.object_list],
+    }
 
 
 @router.post(
@@ -482,7 +489,10 @@ def approvals(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     if not permissions.is_superior(user):
         raise HttpError(403, "forbidden")
     current = paginate(selectors.approvals_for(user).prefetch_related("gifts"), page, PER_PAGE)
-    return {**page_fields(current), "items": [_filing(f) for f in current.object_list]}
+    return {
+        **page_fields_next(current, request),
+        "items": [_filing(f) for f in current.object_list],
+    }
 
 
 @router.get(
@@ -496,7 +506,7 @@ def gift_register(
     qs = selectors.gifts_handed_in(user=_user(request), start=start, end=end)
     current = paginate(qs, page, PER_PAGE)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [
             {
                 **_gift(g),
@@ -519,7 +529,7 @@ def missing_register(
 ) -> dict[str, Any]:
     rows = selectors.missing_filings(user=_user(request), start=start, end=end)
     current = paginate(rows, page, PER_PAGE)
-    return {**page_fields(current), "items": [vars(r) for r in current.object_list]}
+    return {**page_fields_next(current, request), "items": [vars(r) for r in current.object_list]}
 
 
 # --- clean enterprises ----------------------------------------------------------------------------
@@ -532,7 +542,7 @@ def missing_register(
 def clean_public(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     current = paginate(selectors.clean_recognised(), page, PER_PAGE)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [
             {
                 "enterprise_id": a.enterprise_id,

@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
 from qinqing.common.errors import ServiceError
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.targeting import AudienceIn, AudienceOut, audience_as_schema
 
@@ -82,6 +82,7 @@ class NoticePage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[NoticeOut]
 
 
@@ -112,6 +113,7 @@ class ReceiptPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[NoticeReceiptOut]
 
 
@@ -230,7 +232,7 @@ def notice_list(
         archive=archive,
     )
     current = paginate(qs, page, PER_PAGE)
-    return {**page_fields(current), "items": [_out(n) for n in current.object_list]}
+    return {**page_fields_next(current, request), "items": [_out(n) for n in current.object_list]}
 
 
 @router.get(
@@ -240,7 +242,7 @@ def notice_list(
 )
 def notice_feed(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     current = paginate(selectors.feed(user=_user(request)), page, PER_PAGE)
-    return {**page_fields(current), "items": [_out(n) for n in current.object_list]}
+    return {**page_fields_next(current, request), "items": [_out(n) for n in current.object_list]}
 
 
 @router.post(
@@ -376,7 +378,10 @@ def receipt_list(
         raise HttpError(403, "forbidden")
     qs = selectors.receipts_for(user=user, notice=notice, status=status, query=q)
     current = paginate(qs, page, 50)
-    return {**page_fields(current), "items": [_receipt(r) for r in current.object_list]}
+    return {
+        **page_fields_next(current, request),
+        "items": [_receipt(r) for r in current.object_list],
+    }
 
 
 def _row(r: selectors.ReceiptRow) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error, choices_schema
 from qinqing.common.errors import NotPermitted, ServiceError
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Chamber, Enterprise, IndustrySection
 from qinqing.directory.selectors import regions_all
@@ -90,6 +90,7 @@ class ActivityPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[ActivityOut]
 
 
@@ -214,7 +215,7 @@ def activity_list(
     )
     current = paginate(qs, page, PER_PAGE)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [
             _activity(a, a.registered_count, a.waitlisted_count)  # type: ignore[attr-defined]
             for a in current.object_list
@@ -381,6 +382,7 @@ class GroupRequestPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[GroupRequestOut]
 
 
@@ -523,7 +525,7 @@ def group_request_list(
     qs = groups.group_request_list(user=user, group=group, status=status.value if status else "")
     current = paginate(qs, page, PER_PAGE)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [_group_request(user, r) for r in current.object_list],
     }
 
@@ -1003,6 +1005,7 @@ class ObserverFeedbackPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[ObserverFeedbackOut]
 
 
@@ -1020,6 +1023,6 @@ def observer_feedback_list(request: HttpRequest, filters: Query[FeedbackFilters]
     items = list(current.object_list)
     liaison.feedback_record_view(actor=user, items=items)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [_feedback(f) for f in items],
     }

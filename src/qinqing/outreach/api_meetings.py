@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from qinqing.accounts.models import User
 from qinqing.api.schemas import Error, choices_schema
 from qinqing.common.errors import ServiceError
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.demands.models import Category
 from qinqing.directory.models import Chamber, Department, Enterprise, Pairing, Region
@@ -79,6 +79,7 @@ class MeetingPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[MeetingOut]
 
 
@@ -145,6 +146,7 @@ class FollowUpPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[FollowUpOut]
 
 
@@ -374,7 +376,7 @@ def meeting_list(request: HttpRequest, filters: Query[MeetingFilters]) -> dict[s
     ).prefetch_related("departments")
     current = paginate(qs, filters.page, PER_PAGE)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [
             _meeting(m, m.registered_count, m.waitlisted_count)  # type: ignore[attr-defined]
             for m in current.object_list
@@ -561,7 +563,7 @@ def follow_up_list(request: HttpRequest, filters: Query[FollowUpFilters]) -> dic
         svc.follow_up_list(user=_user(request), state=filters.state), filters.page, PER_PAGE
     )
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [_follow_up(f) for f in current.object_list],
     }
 

@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
 from qinqing.common.errors import ServiceError
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Region
 from qinqing.directory.selectors import enterprises_visible_to
@@ -62,6 +62,7 @@ class VisitPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[VisitOut]
 
 
@@ -95,6 +96,7 @@ class PlanOut(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[PlanRowOut]
 
 
@@ -251,7 +253,7 @@ def visit_list(
     ).prefetch_related("files")
     current = paginate(qs, page, PER_PAGE)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [_visit(v) for v in current.object_list],
     }
 
@@ -321,7 +323,7 @@ def visit_plan(
     return {
         "month": f"{plan.month:%Y-%m}",
         "counts": plan.counts,
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [
             {
                 "enterprise_id": f.pk,

@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 
 from . import selectors, services
 from .models import Comment, PolicyDraft
@@ -90,6 +90,7 @@ class DraftPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[DraftRowOut]
 
 
@@ -105,6 +106,7 @@ class PublicPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[PublicRowOut]
 
 
@@ -213,7 +215,7 @@ def draft_list(request: HttpRequest, state: str = "", q: str = "", page: int = 1
     qs = selectors.draft_list(user=_user(request), state=state, query=q)
     current = paginate(qs, page, 20)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [
             {
                 "id": d.pk,
@@ -250,7 +252,7 @@ def draft_create(request: HttpRequest, body: DraftIn) -> tuple[int, dict[str, An
 def draft_public_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     current = paginate(selectors.public_drafts(), page, 20)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [
             {
                 "id": d.pk,

@@ -12,7 +12,7 @@ from ninja import File, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 
 from . import selectors as sel
 from . import services as svc
@@ -38,6 +38,7 @@ class PersonPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[RelationPersonOut]
 
 
@@ -117,6 +118,7 @@ class AlertPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[AlertOut]
 
 
@@ -140,6 +142,7 @@ class CandidatePage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[CandidateOut]
 
 
@@ -256,7 +259,10 @@ def person_list(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, A
     if q:
         qs = qs.filter(name__icontains=q)
     current = paginate(qs, page, PER_PAGE)
-    return {**page_fields(current), "items": [_person(p) for p in current.object_list]}
+    return {
+        **page_fields_next(current, request),
+        "items": [_person(p) for p in current.object_list],
+    }
 
 
 @router.post(
@@ -376,7 +382,7 @@ def alert_list(request: HttpRequest, state: str = "", page: int = 1) -> dict[str
     if state:
         qs = qs.filter(state=state)
     current = paginate(qs, page, PER_PAGE)
-    return {**page_fields(current), "items": [_alert(a) for a in current.object_list]}
+    return {**page_fields_next(current, request), "items": [_alert(a) for a in current.object_list]}
 
 
 @router.get("/alerts/{alert_id}", response={200: AlertOut, 401: Error, 404: Error})
@@ -412,7 +418,10 @@ def candidate_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     if not may_confirm_matches(user):
         raise HttpError(403, "forbidden")
     current = paginate(sel.pending_candidates(user), page, PER_PAGE)
-    return {**page_fields(current), "items": [_candidate(c) for c in current.object_list]}
+    return {
+        **page_fields_next(current, request),
+        "items": [_candidate(c) for c in current.object_list],
+    }
 
 
 @router.post(

@@ -17,10 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
+from qinqing.api import concurrency
 from qinqing.api.schemas import Error, choices_schema
 from qinqing.common.errors import NotPermitted, ServiceError
 from qinqing.common.files import file_download
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.common.workdays import SHANGHAI
 from qinqing.directory.models import Region
 
@@ -121,6 +122,7 @@ class MisconductReportPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[MisconductReportOut]
 
 
@@ -223,6 +225,7 @@ class NotePage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[NoteOut]
 
 
@@ -480,7 +483,7 @@ def report_list(request: HttpRequest, response: HttpResponse, filters: Query[Fil
         mine=filters.mine,
     )
     page = paginate(qs, filters.page)
-    return {**page_fields(page), "items": [_report(r) for r in page.object_list]}
+    return {**page_fields_next(page, request), "items": [_report(r) for r in page.object_list]}
 
 
 @router.get("/watch", response={200: list[WatchOut], 401: Error, 403: Error})
@@ -509,7 +512,7 @@ def notes(request: HttpRequest, page: int = 1) -> Any:
         raise NotPermitted("您没有查看廉情信息的权限。")
     current = paginate(selectors.notes_visible_to(user), page)
     return {
-        **page_fields(current),
+        **page_fields_next(current, request),
         "items": [
             {
                 "id": n.pk,
@@ -557,6 +560,7 @@ def report_detail(request: HttpRequest, response: HttpResponse, report_id: int) 
     """One report's metadata, assignees and the actions open to the caller."""
     _private(response)
     r = _visible(request, report_id)
+    concurrency.tag(response, r.version)
     return {
         **_report(r),
         "assignees": [str(a.supervisor) for a in r.assignments.all()],
@@ -585,11 +589,21 @@ def report_open(request: HttpRequest, response: HttpResponse, report_id: int, bo
 
 @router.post(
     "/{report_id}/actions",
-    response={200: MisconductReportOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    response={
+        200: MisconductReportOut,
+        401: Error,
+        403: Error,
+        404: Error,
+        409: Error,
+        412: Error,
+        422: Error,
+    },
 )
-def act(request: HttpRequest, report_id: int, body: ReportActionIn) -> Any:
-    """Move a report along the workflow (closing needs a second supervisor)."""
+def act(request: HttpRequest, response: HttpResponse, report_id: int, body: ReportActionIn) -> Any:
+    """Move a report along the workflow (closing needs a second supervisor); with
+    ``If-Match``, a stale version answers 412."""
     r = _visible(request, report_id)
+    concurrency.check_if_match(request, r.version)
     moved = services.report_act(
         actor=_user(request),
         report_id=r.pk,
@@ -599,6 +613,7 @@ def act(request: HttpRequest, report_id: int, body: ReportActionIn) -> Any:
         serious=body.serious,
         responsible_ids=body.responsible_ids,
     )
+    concurrency.tag(response, moved.version)
     return _report(moved)
 
 

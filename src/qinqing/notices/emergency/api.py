@@ -15,7 +15,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.demands.models import Category
 from qinqing.directory.targeting import AudienceIn, audience_firms
 
@@ -89,6 +89,7 @@ class EmergencyReportPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[EmergencyReportOut]
 
 
@@ -261,7 +262,10 @@ def report_list(
     emergency = _emergency(user, emergency_id)
     qs = selectors.report_list(user=user, emergency=emergency, period=period)
     current = paginate(qs, page, PER_PAGE)
-    return {**page_fields(current), "items": [_report_out(r) for r in current.object_list]}
+    return {
+        **page_fields_next(current, request),
+        "items": [_report_out(r) for r in current.object_list],
+    }
 
 
 @router.get(

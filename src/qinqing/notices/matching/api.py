@@ -15,7 +15,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
-from qinqing.common.pagination import page_fields, paginate
+from qinqing.common.pagination import page_fields_next, paginate
 from qinqing.directory.models import Enterprise
 
 from . import selectors, services
@@ -68,6 +68,7 @@ class ListingPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[ListingOut]
 
 
@@ -114,6 +115,7 @@ class MatchPage(Schema):
     count: int
     page: int
     pages: int
+    next: str | None = None
     items: list[SupplyMatchOut]
 
 
@@ -219,7 +221,10 @@ def listing_list(
 ) -> dict[str, Any]:
     qs = selectors.listing_list(user=_user(request), side=side, kind=kind, state=state, query=q)
     current = paginate(qs, page, PER_PAGE)
-    return {**page_fields(current), "items": [_listing_out(x) for x in current.object_list]}
+    return {
+        **page_fields_next(current, request),
+        "items": [_listing_out(x) for x in current.object_list],
+    }
 
 
 @router.post(
@@ -286,7 +291,10 @@ def listing_suggestions(request: HttpRequest, listing_id: int) -> list[dict[str,
 @router.get("/matches", response={200: MatchPage, 401: Error}, summary="可见的对接")
 def match_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     current = paginate(selectors.matches_visible_to(_user(request)), page, PER_PAGE)
-    return {**page_fields(current), "items": [_match_out(m) for m in current.object_list]}
+    return {
+        **page_fields_next(current, request),
+        "items": [_match_out(m) for m in current.object_list],
+    }
 
 
 @router.post(
