@@ -36,7 +36,8 @@ CHECKS = [
     response_schema_conformance,
 ]
 EXAMPLES = int(os.environ.get("QINQING_FUZZ_EXAMPLES", "2"))
-#: the suite's two roles; ``make fuzz`` sets QINQING_FUZZ_ROLES=all (every role of the world)
+#: the suite's two roles; ``make fuzz`` sets QINQING_FUZZ_ROLES=all (every role of the world,
+#: and a caller without a token)
 ROLES = os.environ.get("QINQING_FUZZ_ROLES", "enterprise,handler")
 #: where ``make fuzz`` reads how many calls were made
 REPORT = Path(os.environ.get("QINQING_HOME", ".")) / "var" / "fuzz-last.txt"
@@ -61,9 +62,12 @@ def _count_calls() -> Iterator[None]:
 def tokens(world: Any, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
     # a wrong receipt is answered slowly on purpose; the fuzzer sends thousands
     monkeypatch.setattr(guard, "sleep", lambda seconds: None)
-    roles = sorted(world.users) if ROLES == "all" else ROLES.split(",")
+    roles = [*sorted(world.users), "anonymous"] if ROLES == "all" else ROLES.split(",")
     headers = []
     for role in roles:
+        if role == "anonymous":  # no token at all: the public paths, and 401 everywhere else
+            headers.append({})
+            continue
         _token, raw = token_issue(user=world.users[role], name="fuzz")
         headers.append({"Authorization": f"Bearer {raw}"})
     return headers
