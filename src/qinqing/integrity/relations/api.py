@@ -267,7 +267,7 @@ def person_list(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, A
 
 @router.post(
     "/people",
-    response={201: RelationPersonOut, 401: Error, 403: Error, 409: Error, 422: Error},
+    response={201: RelationPersonOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
     summary="登记人员（身份证号只存摘要和后四位；相近姓名进入疑似同一人，不合并）",
 )
 def person_create(request: HttpRequest, body: PersonIn) -> tuple[int, dict[str, Any]]:
