@@ -441,4 +441,4 @@ def test_the_openapi_document_lists_every_status_code_of_the_demands_paths(clien
                 assert {"403", "422"} <= codes, (method, path)
             assert re.search(r"[\u4e00-\u9fff]", operation.get("summary", "")), (method, path)
     actions = paths["/api/v1/demands/{demand_id}/actions"]["post"]["responses"]
-    assert set(actions) == {"200", "400", "401", "403", "404", "409", "413", "422"}
+    assert set(actions) == {"200", "400", "401", "403", "404", "409", "412", "413", "422"}
