@@ -19,6 +19,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -43,7 +44,12 @@ ROLES = os.environ.get("QINQING_FUZZ_ROLES", "enterprise,handler")
 REPORT = Path(os.environ.get("QINQING_HOME", ".")) / "var" / "fuzz-last.txt"
 CALLS: Counter[str] = Counter()
 
-schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
+#: schemathesis' coverage phase (dozens of boundary cases per operation) only in ``make fuzz``
+COVERAGE = ROLES == "all"
+schema = schemathesis.openapi.from_dict(
+    api.get_openapi_schema(),
+    config=SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": COVERAGE}}}),
+)
 schema.app = WSGIHandler()
 
 
