@@ -134,6 +134,12 @@ WEB_WRITES: dict[str, Twin] = {
     "outreach:liaison:registration_feedback": twin(
         E, "POST /api/v1/outreach/registrations/{registration_id}/feedback"
     ),
+    "outreach:liaison:group_create": twin(C, "POST /api/v1/outreach/service-groups"),
+    "outreach:liaison:group_detail": twin(
+        C,
+        "PUT /api/v1/outreach/service-groups/{group_id}/members",
+        "POST /api/v1/outreach/service-groups/{group_id}/services",
+    ),
     "outreach:liaison:group_ask": twin(
         E, "POST /api/v1/outreach/service-groups/{group_id}/requests"
     ),
@@ -157,6 +163,11 @@ WEB_WRITES: dict[str, Twin] = {
     # surveys and policy drafts
     "consultation:create": twin(C, "POST /api/v1/surveys"),
     "consultation:from_template": twin(C, "POST /api/v1/surveys/from-template"),
+    "consultation:section_add": twin(C, "POST /api/v1/surveys/{survey_id}/sections"),
+    "consultation:question_add": twin(C, "POST /api/v1/surveys/{survey_id}/questions"),
+    "consultation:question_delete": twin(
+        C, "DELETE /api/v1/surveys/{survey_id}/questions/{question_id}"
+    ),
     "consultation:publish": twin(C, "POST /api/v1/surveys/{survey_id}/publish"),
     "consultation:close": twin(C, "POST /api/v1/surveys/{survey_id}/close"),
     "consultation:answer": twin(E, "PUT /api/v1/surveys/{survey_id}/response"),
@@ -256,11 +267,6 @@ KNOWN_GAPS: dict[str, str] = {
     "directory:import": "企业、人员表格导入（xlsx/csv，逐行报告）尚无接口",
     "audit:verify": "审计管理员校验审计链尚无接口（命令行 qinqing audit verify 可用）",
     "inbox:read": "站内消息标记已读：站内消息尚无接口",
-    "outreach:liaison:group_create": "新建靶向服务团尚无接口",
-    "outreach:liaison:group_detail": "服务团成员维护尚无接口（提问与办理已有）",
-    "consultation:section_add": "问卷草稿逐节添加尚无接口（POST /surveys 可一次提交全部分节）",
-    "consultation:question_add": "问卷草稿逐题添加尚无接口（POST /surveys 可一次提交全部题目）",
-    "consultation:question_delete": "删除问卷草稿中的题目尚无接口",
 }
 
 

@@ -228,23 +228,7 @@ def _survey(s: Survey, with_questions: bool = True) -> dict[str, Any]:
         "audience": audience_summary(s.audience),
     }
     if with_questions:
-        out["questions"] = [
-            {
-                "id": q.pk,
-                "position": q.position,
-                "section": q.section.title,
-                "kind": q.kind,
-                "text": q.text,
-                "help_text": q.help_text,
-                "required": q.required,
-                "options": q.options,
-                "rows": q.rows,
-                "tag": q.tag,
-                "show_if_id": q.show_if_id,
-                "show_if_options": q.show_if_options,
-            }
-            for q in selectors.questions_of(s)
-        ]
+        out["questions"] = [_question(q) for q in selectors.questions_of(s)]
     return out
 
 
@@ -389,6 +373,112 @@ def survey_close(request: HttpRequest, survey_id: int) -> dict[str, Any]:
     user = _user(request)
     survey = _visible(user, survey_id)
     return _survey(services.survey_close(actor=user, survey_id=survey.pk))
+
+
+class SurveySectionIn(Schema):
+    title: str = Field(..., max_length=120)
+
+
+class SurveySectionOut(Schema):
+    id: int
+    survey_id: int
+    position: int
+    title: str
+
+
+class SurveyQuestionIn(Schema):
+    section_id: int = Field(..., description="问卷中的一个部分")
+    kind: QuestionKind
+    text: str = Field(..., max_length=300)
+    required: bool = False
+    help_text: str = Field("", max_length=300)
+    options: list[str] = Field(default_factory=list, description="选择题的选项")
+    rows: list[str] = Field(default_factory=list, description="矩阵量表的行")
+    tag: QuestionTag | Literal[""] = ""
+    show_if_id: int | None = Field(None, description="显示条件：本问卷中前面的一道选择题")
+    show_if_options: list[int] = Field(
+        default_factory=list, description="该题选了这些选项（序号，从1起）时才显示"
+    )
+
+
+def _question(q: Any) -> dict[str, Any]:
+    return {
+        "id": q.pk,
+        "position": q.position,
+        "section": q.section.title,
+        "kind": q.kind,
+        "text": q.text,
+        "help_text": q.help_text,
+        "required": q.required,
+        "options": q.options,
+        "rows": q.rows,
+        "tag": q.tag,
+        "show_if_id": q.show_if_id,
+        "show_if_options": q.show_if_options,
+    }
+
+
+@router.post(
+    "/{survey_id}/sections",
+    response={201: SurveySectionOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="为问卷草稿添加一个部分（发起人；已发布返回409）",
+)
+def section_add(
+    request: HttpRequest, response: HttpResponse, survey_id: int, body: SurveySectionIn
+) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    survey = _visible(user, survey_id)
+    section = services.section_add(actor=user, survey_id=survey.pk, title=body.title)
+    response["Location"] = f"/api/v1/surveys/{survey.pk}"  # a section is read with its survey
+    return 201, {
+        "id": section.pk,
+        "survey_id": survey.pk,
+        "position": section.position,
+        "title": section.title,
+    }
+
+
+@router.post(
+    "/{survey_id}/questions",
+    response={201: QuestionOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="在问卷草稿的一个部分末尾添加题目（发起人；已发布返回409）",
+)
+def question_add(
+    request: HttpRequest, response: HttpResponse, survey_id: int, body: SurveyQuestionIn
+) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    survey = _visible(user, survey_id)
+    question = services.question_add(
+        actor=user,
+        survey_id=survey.pk,
+        section_id=body.section_id,
+        kind=body.kind.value,
+        text=body.text,
+        required=body.required,
+        help_text=body.help_text,
+        options=body.options,
+        rows=body.rows,
+        tag=body.tag.value if isinstance(body.tag, QuestionTag) else "",
+        show_if_id=body.show_if_id,
+        show_if_options=body.show_if_options,
+    )
+    response["Location"] = f"/api/v1/surveys/{survey.pk}"  # a question is read with its survey
+    return 201, _question(question)
+
+
+@router.delete(
+    "/{survey_id}/questions/{question_id}",
+    response={204: None, 401: Error, 403: Error, 404: Error, 409: Error},
+    summary="删除问卷草稿中的题目（发起人；已发布或被其他题目的显示条件引用返回409）",
+)
+def question_delete(request: HttpRequest, survey_id: int, question_id: int) -> tuple[int, None]:
+    user = _user(request)
+    survey = _visible(user, survey_id)
+    question = next((q for q in selectors.questions_of(survey) if q.pk == question_id), None)
+    if question is None:
+        raise HttpError(404, "not found")
+    services.question_delete(actor=user, question_id=question.pk)
+    return 204, None
 
 
 class SurveyReminderIn(Schema):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -401,6 +401,24 @@ class ReasonIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
+class ServiceGroupIn(Schema):
+    name: str = Field(..., max_length=120)
+    region_id: int = Field(..., description="服务区域：本辖区内、到社区一级")
+    purpose: str = Field("", max_length=255)
+
+
+class ServiceGroupMembersIn(Schema):
+    department_ids: list[int] = Field(
+        ..., description="全部成员单位（整体替换）：须服务于该区域（区域内或其上级）"
+    )
+
+
+class ServiceGroupServiceIn(Schema):
+    department_id: int = Field(..., description="提供服务的成员单位")
+    name: str = Field(..., max_length=120)
+    description: str = Field("", max_length=2000)
+
+
 def _group(g: ServiceGroup, counts: groups.GroupCounts, members: int) -> dict[str, Any]:
     return {
         "id": g.pk,
@@ -463,13 +481,92 @@ def group_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_group(g, counts[g.pk], g.member_count) for g in items]  # type: ignore[attr-defined]
 
 
+@router.post(
+    "/service-groups",
+    response={201: GroupDetailOut, 401: Error, 403: Error, 422: Error},
+    summary="组建靶向服务团（本辖区协调员或系统管理员）；成员单位和服务事项随后添加",
+)
+def group_create(
+    request: HttpRequest, response: HttpResponse, body: ServiceGroupIn
+) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    regions = activities.organizer_regions(user)
+    if not regions:
+        raise NotPermitted(_("只有本辖区的协调员可以组建服务团。"))
+    region = next((r for r in regions if r.pk == body.region_id), None)
+    if region is None:
+        message = _("请选择服务区域。")
+        raise ServiceError(message, field_errors={"region_id": [message]})
+    group = groups.group_create(actor=user, name=body.name, region=region, purpose=body.purpose)
+    response["Location"] = f"/api/v1/outreach/service-groups/{group.pk}"
+    return 201, _group_detail(_visible_group(user, group.pk))
+
+
+def _managed_group(user: Any, group_id: int, message: str) -> ServiceGroup:
+    """A group the caller sees (404 otherwise) and manages (403 otherwise)."""
+    group = _visible_group(user, group_id)
+    if not groups.can_manage_group(user, group):
+        raise NotPermitted(message)
+    return group
+
+
+@router.put(
+    "/service-groups/{group_id}/members",
+    response={200: GroupDetailOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="设置服务团的成员单位（整体替换）；仍提供服务事项的单位不能移出（409）",
+)
+def group_members_set(
+    request: HttpRequest, group_id: int, body: ServiceGroupMembersIn
+) -> dict[str, Any]:
+    user = _user(request)
+    group = _managed_group(user, group_id, _("只有本辖区的协调员可以调整成员单位。"))
+    wanted = set(body.department_ids)
+    chosen = list(groups.candidate_departments(group.region).filter(pk__in=wanted))
+    if len(chosen) != len(wanted):
+        message = _("成员单位须服务于该区域。")
+        raise ServiceError(message, field_errors={"department_ids": [message]})
+    groups.group_set_members(actor=user, group_id=group.pk, departments=chosen)
+    return _group_detail(_visible_group(user, group.pk))
+
+
+@router.post(
+    "/service-groups/{group_id}/services",
+    response={201: ServiceOut, 401: Error, 403: Error, 404: Error, 422: Error},
+    summary="为服务团添加服务事项（由一个成员单位提供）",
+)
+def group_service_add(
+    request: HttpRequest, response: HttpResponse, group_id: int, body: ServiceGroupServiceIn
+) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    group = _managed_group(user, group_id, _("只有本辖区的协调员可以设置服务事项。"))
+    department = group.departments.filter(pk=body.department_id).first()
+    service = groups.group_service_add(
+        actor=user,
+        group_id=group.pk,
+        department=department,
+        name=body.name,
+        description=body.description,
+    )
+    response["Location"] = f"/api/v1/outreach/service-groups/{group.pk}"  # read with its group
+    return 201, {
+        "id": service.pk,
+        "name": service.name,
+        "description": service.description,
+        "department_id": service.department_id,
+        "department_name": service.department.name,
+    }
+
+
 @router.get(
     "/service-groups/{group_id}",
     response={200: GroupDetailOut, 401: Error, 404: Error},
     summary="服务团详情：成员单位和服务事项",
 )
 def group_get(request: HttpRequest, group_id: int) -> dict[str, Any]:
-    group = _visible_group(_user(request), group_id)
+    return _group_detail(_visible_group(_user(request), group_id))
+
+
+def _group_detail(group: ServiceGroup) -> dict[str, Any]:
     departments = list(group.departments.order_by("name"))
     return {
         **_group(group, groups.group_counts([group])[group.pk], len(departments)),
