@@ -56,6 +56,15 @@ WEB_WRITES: dict[str, Twin] = {
     "accounts:login": twin(ANY, "POST /api/v1/auth/token"),
     "accounts:user_roles": twin(SEC, "POST /api/v1/users/{user_id}/roles"),
     "accounts:role_revoke": twin(SEC, "DELETE /api/v1/roles/{assignment_id}"),
+    "accounts:password": twin(ANY, "POST /api/v1/me/password"),
+    # the directory, the audit chain, the inbox
+    "directory:import": twin(
+        (SYS, SEC, C),
+        "POST /api/v1/directory/import/enterprises",
+        "POST /api/v1/directory/import/people",
+    ),
+    "audit:verify": twin(AUD, "POST /api/v1/audit/verify"),
+    "inbox:read": twin(ANY, "POST /api/v1/inbox/{message_id}/read"),
     # mediation
     "mediation:open": twin(C, "POST /api/v1/mediation"),
     "mediation:detail": twin(
@@ -262,12 +271,7 @@ EXEMPT: dict[str, str] = {
 }
 
 #: web writes whose API twin is still missing: what is missing (remove the line with the twin)
-KNOWN_GAPS: dict[str, str] = {
-    "accounts:password": "修改本人密码（须输入原密码）尚无接口",
-    "directory:import": "企业、人员表格导入（xlsx/csv，逐行报告）尚无接口",
-    "audit:verify": "审计管理员校验审计链尚无接口（命令行 qinqing audit verify 可用）",
-    "inbox:read": "站内消息标记已读：站内消息尚无接口",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 # --- what the web accepts ---------------------------------------------------------------------

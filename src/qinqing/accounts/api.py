@@ -84,6 +84,23 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
+class PasswordChangeIn(Schema):
+    old_password: str = Field(..., max_length=128, description="原密码")
+    new_password: str = Field(..., max_length=128, description="新密码（须符合密码规则）")
+
+
+@router.post(
+    "/me/password",
+    response={204: None, 401: Error, 422: Error},
+    summary="修改本人密码（须输入原密码）",
+)
+def password_change(request: HttpRequest, body: PasswordChangeIn) -> tuple[int, None]:
+    services.password_change(
+        actor=_caller(request), old_password=body.old_password, new_password=body.new_password
+    )
+    return 204, None
+
+
 # --- users and roles, for the system and security admins ------------------------------------
 class AccountsRoleGrantOut(Schema):
     id: int

@@ -123,6 +123,21 @@ def user_set_password(*, actor: User, user: User, password: str) -> None:
     record(actor=actor, action="user.set_password", obj=user)
 
 
+def password_change(*, actor: User, old_password: str, new_password: str) -> None:
+    """The actor changes his own password: the old one first, then the password rules.
+
+    Field errors name ``old_password`` (wrong) or ``new_password`` (too weak)."""
+    if not actor.check_password(old_password):
+        message = _("原密码不正确。")
+        raise ServiceError(message, field_errors={"old_password": [message]})
+    try:
+        user_set_password(actor=actor, user=actor, password=new_password)
+    except ServiceError as exc:
+        raise ServiceError(
+            exc.message, field_errors={"new_password": exc.field_errors.get("password", [])}
+        ) from exc
+
+
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, active: bool) -> User:
     _require(is_system_admin(actor))

@@ -54,21 +54,21 @@ def password_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     user: User = request.user  # type: ignore[assignment]
     if request.method == "POST" and form.is_valid():
-        if not user.check_password(form.cleaned_data["old_password"]):
-            form.add_error("old_password", _("原密码不正确。"))
+        try:
+            services.password_change(
+                actor=user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ServiceError as exc:
+            field = "old_password" if "old_password" in exc.field_errors else "new_password"
+            form.add_error(field, exc.message)
         else:
-            try:
-                services.user_set_password(
-                    actor=user, user=user, password=form.cleaned_data["new_password"]
-                )
-            except ServiceError as exc:
-                form.add_error("new_password", exc.message)
-            else:
-                from django.contrib.auth import update_session_auth_hash
+            from django.contrib.auth import update_session_auth_hash
 
-                update_session_auth_hash(request, user)
-                messages.success(request, _("密码已修改。"))
-                return redirect("home")
+            update_session_auth_hash(request, user)
+            messages.success(request, _("密码已修改。"))
+            return redirect("home")
     return render(request, "accounts/password.html", {"form": form})
 
 

@@ -185,6 +185,12 @@ def _register() -> None:
     api.add_router("/index", index_router)
     api.add_router("/calendar", calendar_router)
 
+    from qinqing.audit.api import router as audit_router
+    from qinqing.inbox.api import router as inbox_router
+
+    api.add_router("/audit", audit_router)
+    api.add_router("/inbox", inbox_router)
+
     from . import ranges
 
     ranges.install(api)  # dates and whole numbers within range, on every endpoint

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qinqing.common.controlchars import printable
 
@@ -176,6 +178,45 @@ def verify(*, start: int = 1) -> VerifyResult:
     if head is not None and head_seq == last_seq and last_seq >= start and head.hash != prev_hash:
         return VerifyResult(False, checked, last_seq, "changed", head_seq)
     return VerifyResult(True, checked, head_seq=head_seq)
+
+
+#: why a chain is broken, for people
+REASONS = {
+    "changed": gettext_lazy("记录被修改"),
+    "missing": gettext_lazy("记录缺失"),
+    "broken_link": gettext_lazy("链接断裂"),
+}
+
+
+def verify_message(result: VerifyResult) -> str:
+    """The verdict in one sentence, as the web shows it."""
+    if result.ok:
+        return _("审计链完整：已校验 %(n)d 条记录。") % {"n": result.checked}
+    return _("审计链被破坏：第 %(seq)s 条记录（%(reason)s）。") % {
+        "seq": result.first_bad_seq,
+        "reason": REASONS.get(result.reason, result.reason),
+    }
+
+
+def verify_chain(*, actor: Any) -> VerifyResult:
+    """The audit admin verifies the whole chain; the check itself is recorded."""
+    from qinqing.accounts.permissions import is_audit_admin
+    from qinqing.common.errors import NotPermitted
+
+    if not is_audit_admin(actor):
+        raise NotPermitted(_("您没有执行此操作的权限。"))
+    result = verify()
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action="audit.verify",
+            changes={
+                "ok": result.ok,
+                "checked": result.checked,
+                "first_bad_seq": result.first_bad_seq,
+            },
+        )
+    return result
 
 
 def publish_head() -> str:

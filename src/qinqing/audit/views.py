@@ -7,8 +7,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from qinqing.accounts.permissions import is_audit_admin
@@ -19,14 +17,9 @@ from .actions import ACTIONS
 from .forms import AuditSearchForm
 from .labels import action_label, object_type_label, role_label
 from .selectors import audit_search
-from .services import record, verify
+from .services import record, verify_chain, verify_message
 
 EXPORT_LIMIT = 50_000
-REASONS = {
-    "changed": gettext_lazy("记录被修改"),
-    "missing": gettext_lazy("记录缺失"),
-    "broken_link": gettext_lazy("链接断裂"),
-}
 
 
 def _require_audit_admin(request: HttpRequest) -> None:
@@ -93,23 +86,9 @@ def export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def verify_view(request: HttpRequest) -> HttpResponse:
     _require_audit_admin(request)
-    result = verify()
-    with transaction.atomic():
-        record(
-            actor=request.user,
-            action="audit.verify",
-            changes={
-                "ok": result.ok,
-                "checked": result.checked,
-                "first_bad_seq": result.first_bad_seq,
-            },
-        )
+    result = verify_chain(actor=request.user)
     if result.ok:
-        messages.success(request, _("审计链完整：已校验 %(n)d 条记录。") % {"n": result.checked})
+        messages.success(request, verify_message(result))
     else:
-        messages.error(
-            request,
-            _("审计链被破坏：第 %(seq)s 条记录（%(reason)s）。")
-            % {"seq": result.first_bad_seq, "reason": REASONS.get(result.reason, result.reason)},
-        )
+        messages.error(request, verify_message(result))
     return redirect("audit:log")

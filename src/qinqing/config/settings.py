@@ -141,7 +141,7 @@ AUTHENTICATION_BACKENDS = [
 PASSWORD_MIN_LENGTH = env_int("QINQING_PASSWORD_MIN_LENGTH", 10)
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "qinqing.accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
     },
     {"NAME": "qinqing.accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},

@@ -1,17 +1,25 @@
-"""Directory read endpoints, scoped like the web pages."""
+"""Directory endpoints, scoped like the web pages: reads, and the spreadsheet import."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
 
 from qinqing.api.schemas import Error
+from qinqing.common.files import refuse_several
 from qinqing.common.masking import mask_phone
 
 from . import selectors
+from .importexport import (
+    ON_EXISTING_UPDATE,
+    ImportReport,
+    RowIssue,
+    enterprises_import,
+    people_import,
+)
 from .models import Enterprise, IndustrySection, Region
 from .services import enterprise_record_view
 
@@ -213,3 +221,79 @@ def department(request: HttpRequest, department_id: int) -> dict[str, Any]:
         "region_id": d.region_id,
         "region_name": d.region.name,
     }
+
+
+# --- import (the twin of the web's /directory/import/) ----------------------------------------
+class DirectoryImportRowOut(Schema):
+    row: int = Field(..., description="Excel 行号（表头为第1行）")
+    key: str = Field(..., description="该行的标识（统一社会信用代码或用户名）")
+    reasons: list[str]
+
+
+class DirectoryImportOut(Schema):
+    kind: str = Field(..., description="enterprises（企业）或 people（人员）")
+    file: str
+    rows: int = Field(..., description="文件中的数据行数")
+    created: int
+    updated: int
+    unchanged: int
+    granted: int = Field(..., description="人员导入：授予的角色数")
+    failed: list[DirectoryImportRowOut] = Field(..., description="未导入的行及原因")
+    skipped: list[DirectoryImportRowOut] = Field(..., description="按选择未更新的已有企业")
+    pending: list[DirectoryImportRowOut] = Field(..., description="人员导入：待安全管理员授权")
+
+
+def _import_report(report: ImportReport) -> dict[str, Any]:
+    def rows(issues: list[RowIssue]) -> list[dict[str, Any]]:
+        return [{"row": i.row, "key": i.key, "reasons": i.reasons} for i in issues]
+
+    return {
+        "kind": report.kind,
+        "file": report.filename,
+        "rows": report.total,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "granted": report.granted,
+        "failed": rows(report.failed),
+        "skipped": rows(report.skipped),
+        "pending": rows(report.pending),
+    }
+
+
+IMPORT_RESPONSES: dict[int, Any] = {200: DirectoryImportOut, 401: Error, 403: Error, 422: Error}
+
+
+@router.post(
+    "/directory/import/enterprises",
+    response=IMPORT_RESPONSES,
+    summary=("导入企业（.xlsx/.csv，一次1个文件，按行报告错误，Excel 行号；系统管理员、协调员）"),
+)
+def enterprises_import_file(
+    request: HttpRequest,
+    file: UploadedFile = File(...),  # noqa: B008
+    on_existing: Literal["update", "skip"] = Query(
+        ON_EXISTING_UPDATE, description="统一社会信用代码已存在时：update 更新，skip 不更新"
+    ),
+) -> dict[str, Any]:
+    refuse_several(request.FILES, field="file")
+    report = enterprises_import(
+        actor=request.auth,  # type: ignore[attr-defined]
+        upload=file,
+        on_existing=on_existing,
+    )
+    return _import_report(report)
+
+
+@router.post(
+    "/directory/import/people",
+    response=IMPORT_RESPONSES,
+    summary=(
+        "导入人员及其角色（.xlsx/.csv，一次1个文件，按行报告错误，Excel 行号；"
+        "系统管理员建账户，安全管理员授角色）"
+    ),
+)
+def people_import_file(request: HttpRequest, file: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
+    refuse_several(request.FILES, field="file")
+    report = people_import(actor=request.auth, upload=file)  # type: ignore[attr-defined]
+    return _import_report(report)
