@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -65,7 +67,23 @@ def _count_calls() -> Iterator[None]:
 
 
 @pytest.fixture
-def tokens(world: Any, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
+def _connection_kept() -> Iterator[None]:
+    """Keep the test's database connection across requests, as Django's test client does:
+    the bare WSGI handler closes it when a request finishes (inside the test's transaction
+    on PostgreSQL, that ends the test)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(
+    world: Any, monkeypatch: pytest.MonkeyPatch, _connection_kept: None
+) -> list[dict[str, str]]:
     # a wrong receipt is answered slowly on purpose; the fuzzer sends thousands
     monkeypatch.setattr(guard, "sleep", lambda seconds: None)
     roles = [*sorted(world.users), "anonymous"] if ROLES == "all" else ROLES.split(",")
