@@ -24,7 +24,7 @@ class QinqingAPI(NinjaAPI):
     - A schema error is keyed by the field's path in the request (``title``,
       ``items.0.note``), as a service's field errors are: ninja would prefix a body's fields
       with the view's parameter name (``body.title``).
-    - Every operation that reads a body declares 400 (not JSON) and 413 (too large)."""
+    - The document declares what the API itself answers (``openapi.complete``)."""
 
     def validation_error_from_error_contexts(
         self, error_contexts: list[ValidationErrorContext]
@@ -43,15 +43,6 @@ class QinqingAPI(NinjaAPI):
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                if not isinstance(operation, dict) or "requestBody" not in operation:
-                    continue
-                responses = operation.setdefault("responses", {})
-                malformed = {"description": "请求体不是有效的 JSON", "content": error}
-                responses.setdefault(400, malformed)
-                responses.setdefault(413, {"description": "请求内容过大", "content": error})
         return complete(schema)
 
 

@@ -19,8 +19,22 @@ INVALID = {
 }
 
 
+#: answers to a body the API cannot read, whatever the endpoint
+BODY_ANSWERS = {
+    "400": {
+        "description": "请求体不是有效的 JSON",
+        "content": {"application/json": {"schema": ERROR_REF}},
+    },
+    "413": {
+        "description": "请求内容过大",
+        "content": {"application/json": {"schema": ERROR_REF}},
+    },
+}
+
+
 def complete(document: dict[str, Any]) -> dict[str, Any]:
-    """Declare 422 on every operation that takes parameters or a body."""
+    """Declare 422 on every operation that takes parameters or a body, and 400 and 413 on
+    every one that takes a body."""
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -29,4 +43,8 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
             takes_input = bool(operation.get("parameters")) or "requestBody" in operation
             if takes_input and "422" not in declared:
                 operation["responses"][422] = INVALID
+            if "requestBody" in operation:
+                for code, answer in BODY_ANSWERS.items():
+                    if code not in declared:
+                        operation["responses"][int(code)] = answer
     return document

@@ -21,12 +21,15 @@ holds a web request while thousands of cases are recomputed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from .workdays import SHANGHAI
 
 logger = logging.getLogger("qinqing.deadlines")
 
@@ -97,3 +100,25 @@ def years_label(years: Iterable[int]) -> str:
 def chinese_date(day: date) -> str:
     """2027年2月18日: how a deadline is written in the timeline."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def moved_note(
+    years: list[int],
+    moved: Mapping[str, tuple[datetime, datetime]],
+    labels: Mapping[str, Any],
+    now: datetime,
+) -> str:
+    """The timeline's sentence for the deadlines a calendar change moved:
+    "因2027年节假日安排调整，办结期限由…调整为…", saying when a breached one stays breached."""
+    parts = []
+    for field, (before, after) in moved.items():
+        was, will = before.astimezone(SHANGHAI).date(), after.astimezone(SHANGHAI).date()
+        text = _("%(label)s由%(before)s调整为%(after)s") % {
+            "label": labels[field],
+            "before": chinese_date(was),
+            "after": chinese_date(will),
+        }
+        if before < now < after:
+            text += _("（原期限已于%(when)s届满，超期记录保留）") % {"when": chinese_date(was)}
+        parts.append(text)
+    return _("因%(years)s年节假日安排调整，") % {"years": years_label(years)} + "；".join(parts)

@@ -27,11 +27,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from qinqing.audit.actions import register
-from qinqing.common.deadline_recompute import chinese_date, years_label
+from qinqing.common.deadline_recompute import moved_note
 from qinqing.common.workdays import SHANGHAI, WorkingCalendar, end_of_day
 
 from .models import Demand, DemandEvent, Extension
@@ -158,22 +157,6 @@ def with_extensions(demands: list[Demand]) -> list[Demand]:
     return demands
 
 
-def _note(years: list[int], moved: dict[str, tuple[datetime, datetime]], now: datetime) -> str:
-    parts = []
-    for field, (before, after) in moved.items():
-        text = _("%(label)s由%(before)s调整为%(after)s") % {
-            "label": LABELS[field],
-            "before": chinese_date(_day(before)),
-            "after": chinese_date(_day(after)),
-        }
-        if before < now < after:
-            text += _("（原期限已于%(when)s届满，超期记录保留）") % {
-                "when": chinese_date(_day(before))
-            }
-        parts.append(text)
-    return _("因%(years)s年节假日安排调整，") % {"years": years_label(years)} + "；".join(parts)
-
-
 def recompute_deadlines(
     *, first: date, last: date, years: list[int], actor_id: int | None = None
 ) -> dict[str, int]:
@@ -206,7 +189,7 @@ def recompute_deadlines(
                 for field, (_before, after) in moved.items():
                     setattr(demand, field, after)
                 demand.save(update_fields=[*moved, "updated_at"])
-                note = _note(years, moved, now)
+                note = moved_note(years, moved, LABELS, now)
                 _event(
                     demand, actor=None, action="deadline_recompute", before=demand.state, note=note
                 )

@@ -22,12 +22,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
-from qinqing.common.deadline_recompute import chinese_date, years_label
+from qinqing.common.deadline_recompute import moved_note
 from qinqing.common.workdays import SHANGHAI, WorkingCalendar, end_of_day
 
 from .models import Application
@@ -51,10 +50,6 @@ CLOCKS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 BATCH = 500
 
 
-def _day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).isoformat()
 
@@ -72,22 +67,6 @@ def expected_deadlines(application: Application, calendar: WorkingCalendar) -> d
             continue
         result[field] = calendar.deadline_after(start, deadline_days(stage))
     return result
-
-
-def _note(years: list[int], moved: dict[str, tuple[datetime, datetime]], now: datetime) -> str:
-    parts = []
-    for field, (before, after) in moved.items():
-        text = _("%(label)s由%(before)s调整为%(after)s") % {
-            "label": LABELS[field],
-            "before": chinese_date(_day(before)),
-            "after": chinese_date(_day(after)),
-        }
-        if before < now < after:
-            text += _("（原期限已于%(when)s届满，超期记录保留）") % {
-                "when": chinese_date(_day(before))
-            }
-        parts.append(text)
-    return _("因%(years)s年节假日安排调整，") % {"years": years_label(years)} + "；".join(parts)
 
 
 def _candidates(first: date, last: date) -> Any:
@@ -135,7 +114,7 @@ def recompute_deadlines(
                 for field, (_before, after) in moved.items():
                     setattr(application, field, after)
                 application.save(update_fields=[*moved, "updated_at"])
-                note = _note(years, moved, now)
+                note = moved_note(years, moved, LABELS, now)
                 record(
                     actor=None,
                     action="exemption.deadline_recompute",

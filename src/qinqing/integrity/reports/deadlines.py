@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from qinqing.audit.actions import register
 from qinqing.audit.services import record
-from qinqing.common.deadline_recompute import chinese_date, years_label
+from qinqing.common.deadline_recompute import moved_note
 from qinqing.common.workdays import SHANGHAI, WorkingCalendar, end_of_day
 
 from . import conf
@@ -38,10 +38,6 @@ register("report.deadline_recompute", _l("节假日调整举报期限"))
 
 LABELS = {"triage_due_at": _l("初核期限"), "conclusion_due_at": _l("办结期限")}
 BATCH = 500
-
-
-def _day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
 
 
 def expected_deadlines(report: Report, calendar: WorkingCalendar) -> dict[str, datetime]:
@@ -61,19 +57,7 @@ def expected_deadlines(report: Report, calendar: WorkingCalendar) -> dict[str, d
 def note_for(
     years: list[int], moved: dict[str, tuple[datetime, datetime]], now: datetime, overdue: bool
 ) -> str:
-    parts = []
-    for field, (before, after) in moved.items():
-        text = _("%(label)s由%(before)s调整为%(after)s") % {
-            "label": LABELS[field],
-            "before": chinese_date(_day(before)),
-            "after": chinese_date(_day(after)),
-        }
-        if before < now < after:
-            text += _("（原期限已于%(when)s届满，超期记录保留）") % {
-                "when": chinese_date(_day(before))
-            }
-        parts.append(text)
-    note = _("因%(years)s年节假日安排调整，") % {"years": years_label(years)} + "；".join(parts)
+    note = moved_note(years, moved, LABELS, now)
     if overdue:
         note += "。" + _("该举报已记为逾期，逾期记录保留。")
     return note
