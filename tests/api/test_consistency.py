@@ -101,3 +101,13 @@ def test_a_list_links_its_next_page_and_the_last_page_links_none(client, world) 
     assert first["next"] is None or "page=2" in first["next"]
     regions = client.get("/api/v1/regions", **admin).json()
     assert regions["next"] is None and regions["count"] == len(regions["items"])
+
+
+def test_a_token_says_when_it_expires_in_shanghai_time(client, world, password) -> None:
+    issued = client.post(
+        "/api/v1/auth/token",
+        {"username": "steward", "password": password},
+        content_type="application/json",
+    )
+    assert issued.status_code == 200
+    assert issued.json()["expires_at"].endswith("+08:00")

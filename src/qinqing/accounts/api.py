@@ -9,6 +9,7 @@ anyone); the audit admin does neither.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -38,7 +39,7 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
-    expires_at: str
+    expires_at: datetime
 
 
 class RoleOut(Schema):
@@ -60,10 +61,10 @@ class MeOut(Schema):
     response={200: TokenOut, 401: Error, 422: Error},
     summary="用用户名（或手机号）和密码换取令牌",
 )
-def issue_token(request: HttpRequest, body: TokenIn) -> tuple[int, dict[str, str]]:
+def issue_token(request: HttpRequest, body: TokenIn) -> tuple[int, dict[str, Any]]:
     user = login_check(request=request, identifier=body.username, password=body.password)
     token, raw = token_issue(user=user, name=body.name)
-    return 200, {"token": raw, "expires_at": token.expires_at.isoformat()}
+    return 200, {"token": raw, "expires_at": token.expires_at}
 
 
 @router.get("/me", response={200: MeOut, 401: Error}, summary="当前用户及其角色")
